@@ -1,0 +1,112 @@
+#include "xvm-actions.h"
+
+#include "xvm-error.h"
+#include "xvm-health.h"
+#include "xvm-job.h"
+#include "xvm-log.h"
+#include "xvm-result.h"
+
+XvmOcfRc
+xvm_action_fail(XvmContext *ctx, GError **error, GError *cause)
+{
+    XvmOcfRc rc = xvm_result_rc(ctx->req->action, xvm_request_is_probe(ctx->req), cause);
+
+    g_propagate_error(error, cause);
+    return rc;
+}
+
+/* The verdict on a domain libvirt found: 0, 7, or 1 with the reason. */
+XvmOcfRc
+xvm_action_check_domain(XvmContext *ctx, const XvmDomainStatus *st,
+                        gboolean run_scripts, GError **error)
+{
+    const char *why = "not defined";
+    XvmHealth health = st->found ? xvm_health_classify(st->state, st->reason, &why)
+                                 : XVM_HEALTH_STOPPED;
+
+    xvm_context_set_summary(ctx, "domain %s is %s on this node", ctx->name, why);
+    switch (health) {
+    case XVM_HEALTH_RUNNING:
+        if (run_scripts && !xvm_context_run_scripts(ctx, error)) {
+            g_prefix_error(error, "domain %s runs but its check failed: ", ctx->name);
+            return XVM_OCF_ERR_GENERIC;
+        }
+        return XVM_OCF_SUCCESS;
+    case XVM_HEALTH_STOPPED:
+        return XVM_OCF_NOT_RUNNING;
+    case XVM_HEALTH_FAILED:
+    case XVM_HEALTH_TRANSIENT:
+        break;
+    }
+    g_set_error(error, XVM_ERROR, XVM_ERROR_DOMAIN_FAILED, "domain %s is %s",
+                ctx->name, why);
+    return XVM_OCF_ERR_GENERIC;
+}
+
+XvmOcfRc
+xvm_action_run(XvmContext *ctx, GError **error)
+{
+    switch (ctx->req->action) {
+    case XVM_ACTION_START:
+        return xvm_action_start(ctx, error);
+    case XVM_ACTION_STOP:
+        return xvm_action_stop(ctx, error);
+    case XVM_ACTION_MONITOR:
+        return xvm_action_monitor(ctx, error);
+    case XVM_ACTION_VALIDATE:
+        return xvm_action_validate(ctx, error);
+    case XVM_ACTION_MIGRATE_TO:
+        return xvm_action_migrate_to(ctx, error);
+    case XVM_ACTION_MIGRATE_FROM:
+        return xvm_action_migrate_from(ctx, error);
+    case XVM_ACTION_META_DATA:
+    case XVM_ACTION_USAGE:
+    case XVM_ACTION_VERSION:
+    case XVM_ACTION_HOOK:
+    case XVM_ACTION_UNKNOWN:
+        break;
+    }
+    g_set_error(error, XVM_ERROR, XVM_ERROR_INTERNAL, "action %s is not handled here",
+                xvm_action_name(ctx->req->action));
+    return XVM_OCF_ERR_UNIMPLEMENTED;
+}
+
+typedef struct {
+    XvmVirt *virt;
+    char *name;
+    XvmCallKind kind;
+    guint modes;
+} DomainCall;
+
+static void
+domain_call_free(gpointer data)
+{
+    DomainCall *call = data;
+
+    xvm_virt_unref(call->virt);
+    g_free(call->name);
+    g_free(call);
+}
+
+static gboolean
+domain_call_run(gpointer data, GError **error)
+{
+    DomainCall *call = data;
+
+    if (call->kind == XVM_CALL_SHUTDOWN)
+        return call->virt->ops->shutdown(call->virt, call->name, call->modes, error);
+    return call->virt->ops->destroy(call->virt, call->name, error);
+}
+
+XvmJob *
+xvm_action_call_async(XvmContext *ctx, XvmCallKind kind)
+{
+    DomainCall *call = g_new0(DomainCall, 1);
+
+    call->virt = xvm_virt_ref(ctx->virt);
+    call->name = g_strdup(ctx->name);
+    call->kind = kind;
+    call->modes = ctx->params->shutdown_modes;
+    return xvm_job_start(kind == XVM_CALL_SHUTDOWN ? "xvm-shutdown" : "xvm-destroy",
+                         domain_call_run, call, domain_call_free);
+}

@@ -1,0 +1,342 @@
+#include "xvm-domxml.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <libxml/xmlsave.h>
+
+#include "xvm-auto.h"
+#include "xvm-error.h"
+
+/* No network, no entity substitution, no external DTD: an XML file on shared
+ * storage must never make the agent read another file (XXE) or expand an
+ * entity bomb. */
+#define XVM_XML_PARSE_FLAGS (XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING)
+
+gboolean
+xvm_uuid_is_valid(const char *text)
+{
+    return text != NULL && g_uuid_string_is_valid(text);
+}
+
+static gboolean
+is_element(xmlNode *node, const char *name)
+{
+    return node->type == XML_ELEMENT_NODE && node->ns == NULL
+           && strcmp((const char *) node->name, name) == 0;
+}
+
+/* The text of an element with no child elements, or NULL. */
+static char *
+element_text(xmlNode *node)
+{
+    GString *text = g_string_new(NULL);
+
+    for (xmlNode *c = node->children; c; c = c->next) {
+        if (c->type != XML_TEXT_NODE && c->type != XML_CDATA_SECTION_NODE) {
+            g_string_free(text, TRUE);
+            return NULL;
+        }
+        g_string_append(text, (const char *) c->content);
+    }
+    return g_strstrip(g_string_free(text, FALSE));
+}
+
+/* The single child element called name: sets *count to how many there are. */
+static xmlNode *
+only_child(xmlNode *parent, const char *name, int *count)
+{
+    xmlNode *found = NULL;
+
+    *count = 0;
+    for (xmlNode *c = parent->children; c; c = c->next) {
+        if (is_element(c, name)) {
+            found = found ? found : c;
+            (*count)++;
+        }
+    }
+    return found;
+}
+
+static gboolean
+read_name(XvmDomainConfig *cfg, xmlNode *root, GError **error)
+{
+    int count;
+    xmlNode *name = only_child(root, "name", &count);
+
+    if (count != 1) {
+        g_set_error(error, XVM_ERROR, XVM_ERROR_CONFIG_INVALID,
+                    count ? "the domain XML has %d <name> elements; it needs exactly one"
+                          : "the domain XML has no <name>", count);
+        return FALSE;
+    }
+    cfg->name = element_text(name);
+    if (cfg->name == NULL || cfg->name[0] == '\0' || strchr(cfg->name, '/')) {
+        g_set_error(error, XVM_ERROR, XVM_ERROR_CONFIG_INVALID,
+                    "the domain's <name> is empty or not a plain name");
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static gboolean
+read_uuid(XvmDomainConfig *cfg, xmlNode *root, GError **error)
+{
+    int count;
+    xmlNode *uuid = only_child(root, "uuid", &count);
+    g_autofree char *text = NULL;
+
+    if (count == 0)
+        return TRUE;
+    text = count == 1 ? element_text(uuid) : NULL;
+    if (!xvm_uuid_is_valid(text)) {
+        g_set_error(error, XVM_ERROR, XVM_ERROR_CONFIG_INVALID,
+                    "the domain's <uuid> is not one valid UUID");
+        return FALSE;
+    }
+    cfg->uuid = g_ascii_strdown(text, -1);
+    return TRUE;
+}
+
+static char *
+prop(xmlNode *node, const char *name)
+{
+    g_autofree xmlChar *value = xmlGetProp(node, (const xmlChar *) name);
+
+    return value ? g_strdup((const char *) value) : NULL;
+}
+
+static void
+read_disk_source(xmlNode *disk, GPtrArray *paths)
+{
+    for (xmlNode *c = disk->children; c; c = c->next) {
+        char *path;
+
+        if (!is_element(c, "source"))
+            continue;
+        path = prop(c, "file");
+        if (path == NULL)
+            path = prop(c, "dev");
+        if (path != NULL)
+            g_ptr_array_add(paths, path);
+    }
+}
+
+static void
+read_devices(XvmDomainConfig *cfg, xmlNode *root)
+{
+    GPtrArray *paths = g_ptr_array_new();
+    int count;
+    xmlNode *devices = only_child(root, "devices", &count);
+
+    for (xmlNode *c = devices ? devices->children : NULL; c; c = c->next) {
+        if (is_element(c, "emulator") && cfg->emulator == NULL)
+            cfg->emulator = element_text(c);
+        else if (is_element(c, "disk"))
+            read_disk_source(c, paths);
+    }
+    g_ptr_array_add(paths, NULL);
+    cfg->disk_paths = (char **) g_ptr_array_free(paths, FALSE);
+}
+
+static xmlDoc *
+parse_document(const char *text, gsize len, GError **error)
+{
+    xmlDoc *doc;
+
+    if (len > XVM_DOMXML_MAX_BYTES || len > G_MAXINT) {
+        g_set_error(error, XVM_ERROR, XVM_ERROR_CONFIG_INVALID,
+                    "the domain XML is larger than %d bytes", XVM_DOMXML_MAX_BYTES);
+        return NULL;
+    }
+    doc = xmlReadMemory(text, (int) len, "config", NULL, XVM_XML_PARSE_FLAGS);
+    if (doc == NULL) {
+        const xmlError *xerr = xmlGetLastError();
+        g_autofree char *msg = g_strdup(xerr && xerr->message ? xerr->message
+                                                               : "parse error");
+
+        g_set_error(error, XVM_ERROR, XVM_ERROR_CONFIG_INVALID,
+                    "the domain XML is not well-formed (line %d: %s)",
+                    xerr ? xerr->line : 0, g_strstrip(msg));
+        return NULL;
+    }
+    /* Domain XML never needs a DOCTYPE; one can only carry entities. */
+    if (doc->intSubset != NULL || doc->extSubset != NULL) {
+        xmlFreeDoc(doc);
+        g_set_error(error, XVM_ERROR, XVM_ERROR_CONFIG_INVALID,
+                    "the domain XML has a DOCTYPE; remove it (entities are refused)");
+        return NULL;
+    }
+    return doc;
+}
+
+XvmDomainConfig *
+xvm_domxml_parse(const char *text, gsize len, GError **error)
+{
+    g_autoptr(xmlDoc) doc = parse_document(text, len, error);
+    g_autoptr(XvmDomainConfig) cfg = NULL;
+    xmlNode *root;
+
+    if (doc == NULL)
+        return NULL;
+    root = xmlDocGetRootElement(doc);
+    if (root == NULL || !is_element(root, "domain")) {
+        g_set_error(error, XVM_ERROR, XVM_ERROR_CONFIG_INVALID,
+                    "the XML's root element is not <domain>");
+        return NULL;
+    }
+    cfg = g_new0(XvmDomainConfig, 1);
+    cfg->type = prop(root, "type");
+    if (!read_name(cfg, root, error) || !read_uuid(cfg, root, error))
+        return NULL;
+    read_devices(cfg, root);
+    cfg->xml = g_strndup(text, len);
+    return g_steal_pointer(&cfg);
+}
+
+/* Reads the file without following it into a FIFO or device, with a size cap. */
+static char *
+read_config_file(const char *path, gsize *len, GError **error)
+{
+    struct stat st;
+    int saved;
+    g_autofree char *text = NULL;
+    int fd = g_open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY, 0);
+
+    if (fd < 0 || fstat(fd, &st) < 0) {
+        saved = errno;
+        if (fd >= 0)
+            close(fd);
+        g_set_error(error, XVM_ERROR, XVM_ERROR_CONFIG_UNREADABLE,
+                    "config %s cannot be read on this node: %s", path, g_strerror(saved));
+        return NULL;
+    }
+    close(fd);
+    if (!S_ISREG(st.st_mode)) {
+        g_set_error(error, XVM_ERROR, XVM_ERROR_CONFIG_INVALID,
+                    "config %s is not a regular file", path);
+        return NULL;
+    }
+    if (st.st_size > XVM_DOMXML_MAX_BYTES) {
+        g_set_error(error, XVM_ERROR, XVM_ERROR_CONFIG_INVALID,
+                    "config %s is larger than %d bytes: not a domain XML", path,
+                    XVM_DOMXML_MAX_BYTES);
+        return NULL;
+    }
+    if (!g_file_get_contents(path, &text, len, NULL)) {
+        g_set_error(error, XVM_ERROR, XVM_ERROR_CONFIG_UNREADABLE,
+                    "config %s cannot be read on this node", path);
+        return NULL;
+    }
+    return g_steal_pointer(&text);
+}
+
+XvmDomainConfig *
+xvm_domxml_load(const char *path, GError **error)
+{
+    gsize len = 0;
+    g_autofree char *text = read_config_file(path, &len, error);
+    GError *parse_error = NULL;
+    XvmDomainConfig *cfg;
+
+    if (text == NULL)
+        return NULL;
+    cfg = xvm_domxml_parse(text, len, &parse_error);
+    if (cfg == NULL) {
+        g_propagate_prefixed_error(error, parse_error, "%s: ", path);
+        return NULL;
+    }
+    return cfg;
+}
+
+void
+xvm_domxml_free(XvmDomainConfig *cfg)
+{
+    if (cfg == NULL)
+        return;
+    g_free(cfg->name);
+    g_free(cfg->uuid);
+    g_free(cfg->type);
+    g_free(cfg->emulator);
+    g_strfreev(cfg->disk_paths);
+    g_free(cfg->xml);
+    g_free(cfg);
+}
+
+static xmlNode *
+metadata_element(xmlNode *root)
+{
+    int count;
+    xmlNode *md = only_child(root, "metadata", &count);
+
+    return md ? md : xmlNewChild(root, NULL, (const xmlChar *) "metadata", NULL);
+}
+
+static void
+remove_markers(xmlNode *metadata)
+{
+    xmlNode *next;
+
+    for (xmlNode *c = metadata->children; c; c = next) {
+        next = c->next;
+        if (c->type == XML_ELEMENT_NODE && c->ns && c->ns->href
+            && strcmp((const char *) c->ns->href, XVM_DOMXML_NS) == 0) {
+            xmlUnlinkNode(c);
+            xmlFreeNode(c);
+        }
+    }
+}
+
+char *
+xvm_domxml_with_marker(const XvmDomainConfig *cfg, const char *instance, GError **error)
+{
+    g_autoptr(xmlDoc) doc = parse_document(cfg->xml, strlen(cfg->xml), error);
+    xmlNode *metadata, *marker;
+    xmlNs *ns;
+    xmlChar *out = NULL;
+    int out_len = 0;
+    char *result;
+
+    if (doc == NULL)
+        return NULL;
+    metadata = metadata_element(xmlDocGetRootElement(doc));
+    remove_markers(metadata);
+    marker = xmlNewChild(metadata, NULL, (const xmlChar *) "resource", NULL);
+    ns = xmlNewNs(marker, (const xmlChar *) XVM_DOMXML_NS, (const xmlChar *) "xvm");
+    xmlSetNs(marker, ns);
+    xmlSetProp(marker, (const xmlChar *) "instance", (const xmlChar *) instance);
+    xmlDocDumpMemory(doc, &out, &out_len);
+    result = g_strndup((const char *) out, out_len);
+    xmlFree(out);
+    return result;
+}
+
+static xmlNode *
+find_marker(xmlNode *root)
+{
+    for (xmlNode *c = root->children; c; c = c->next) {
+        if (!is_element(c, "metadata"))
+            continue;
+        for (xmlNode *m = c->children; m; m = m->next) {
+            if (m->type == XML_ELEMENT_NODE && m->ns && m->ns->href
+                && strcmp((const char *) m->ns->href, XVM_DOMXML_NS) == 0)
+                return m;
+        }
+    }
+    return NULL;
+}
+
+char *
+xvm_domxml_marker_instance(const char *xml)
+{
+    g_autoptr(xmlDoc) doc = parse_document(xml, strlen(xml), NULL);
+    xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
+    xmlNode *marker = root ? find_marker(root) : NULL;
+
+    return marker ? prop(marker, "instance") : NULL;
+}

@@ -1,0 +1,40 @@
+/* The domain XML (the config parameter), read with libxml2 and never with
+ * regular expressions: the name and UUID identify the domain everywhere. */
+#pragma once
+
+#include <glib.h>
+
+/* Larger files are not domain definitions; refusing them early keeps a
+ * mistaken path (a disk image, a log) from costing memory and time. */
+#define XVM_DOMXML_MAX_BYTES (1024 * 1024)
+
+/* The namespace of the marker the agent puts into <metadata>. */
+#define XVM_DOMXML_NS "urn:xvm:domain:resource:1"
+
+typedef struct {
+    char *name;
+    char *uuid;        /* canonical lower-case form, or NULL if the XML has none */
+    char *type;        /* the domain's hypervisor type: qemu, kvm, ... */
+    char *emulator;    /* NULL when the XML names none */
+    char **disk_paths; /* file and block sources, NULL-terminated */
+    char *xml;         /* the file's text */
+} XvmDomainConfig;
+
+/* Reads and checks the file.  Errors: XVM_ERROR_CONFIG_UNREADABLE when the
+ * file is not there or not readable on this node, XVM_ERROR_CONFIG_INVALID
+ * when it is not a usable domain definition. */
+XvmDomainConfig *xvm_domxml_load(const char *path, GError **error);
+/* The same checks on text already in memory (tests, fuzzing). */
+XvmDomainConfig *xvm_domxml_parse(const char *text, gsize len, GError **error);
+void xvm_domxml_free(XvmDomainConfig *config);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(XvmDomainConfig, xvm_domxml_free)
+
+/* Returns the domain XML with the agent's marker in <metadata> (replacing any
+ * earlier one): which resource instance manages it. */
+char *xvm_domxml_with_marker(const XvmDomainConfig *config, const char *instance,
+                             GError **error);
+
+/* The instance named by the marker in a domain XML, or NULL. */
+char *xvm_domxml_marker_instance(const char *xml);
+
+gboolean xvm_uuid_is_valid(const char *text);

@@ -1,0 +1,3 @@
+#include "xvm-error.h"
+
+G_DEFINE_QUARK(xvm-error-quark, xvm_error)

@@ -1,0 +1,26 @@
+/* One error domain for the whole agent.  Codes are causes, not OCF exit
+ * codes: xvm_result_rc() decides the exit code per action. */
+#pragma once
+
+#include <glib.h>
+
+#define XVM_ERROR (xvm_error_quark())
+GQuark xvm_error_quark(void);
+
+typedef enum {
+    XVM_ERROR_PARAM_MISSING,     /* a required parameter is empty */
+    XVM_ERROR_PARAM_INVALID,     /* a parameter can never be right */
+    XVM_ERROR_CONFIG_UNREADABLE, /* the domain XML is not there on this node */
+    XVM_ERROR_CONFIG_INVALID,    /* the domain XML is not a usable domain */
+    XVM_ERROR_NOT_INSTALLED,     /* this node lacks something (emulator, disk) */
+    XVM_ERROR_CONNECT,           /* libvirtd cannot be reached or hangs */
+    XVM_ERROR_NO_DOMAIN,         /* libvirt looked and the domain is not there */
+    XVM_ERROR_UNKNOWN_STATE,     /* nothing could tell whether it runs */
+    XVM_ERROR_DOMAIN_FAILED,     /* the domain exists but is not healthy */
+    XVM_ERROR_LIBVIRT,           /* libvirt refused an operation */
+    XVM_ERROR_TIMEOUT,           /* the action's deadline passed */
+    XVM_ERROR_MIGRATION,         /* a migration failed or was aborted */
+    XVM_ERROR_NOT_HERE,          /* the domain does not run on this node */
+    XVM_ERROR_SCRIPT_FAILED,     /* a monitor script failed */
+    XVM_ERROR_INTERNAL,          /* a bug or a system call that must not fail */
+} XvmErrorCode;

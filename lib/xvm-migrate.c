@@ -1,0 +1,228 @@
+/* migrate_to and migrate_from: Pacemaker's two halves of one libvirt
+ * peer-to-peer migration.  migrate_to pushes the domain; migrate_from
+ * confirms it arrived, in place of the start Pacemaker will not run. */
+#include "xvm-actions.h"
+
+#include "xvm-error.h"
+#include "xvm-health.h"
+#include "xvm-log.h"
+#include "xvm-uri.h"
+
+/* How often a running migration's progress is read. */
+#define XVM_MIGRATION_POLL_MS 500
+
+typedef struct {
+    XvmVirt *virt;
+    char *name;
+    char *dest_uri;
+    char *data_uri;
+    XvmMigration migration;
+} MigrationCall;
+
+static void
+migration_call_free(gpointer data)
+{
+    MigrationCall *call = data;
+
+    xvm_virt_unref(call->virt);
+    g_free(call->name);
+    g_free(call->dest_uri);
+    g_free(call->data_uri);
+    g_free(call);
+}
+
+static gboolean
+migration_call_run(gpointer data, GError **error)
+{
+    MigrationCall *call = data;
+
+    return call->virt->ops->migrate(call->virt, call->name, &call->migration, error);
+}
+
+static MigrationCall *
+migration_call_new(XvmContext *ctx, const char *target, GError **error)
+{
+    g_autofree char *dest_uri = xvm_uri_remote(ctx->params, target, error);
+    MigrationCall *call;
+
+    if (dest_uri == NULL)
+        return NULL;
+    call = g_new0(MigrationCall, 1);
+    call->virt = xvm_virt_ref(ctx->virt);
+    call->name = g_strdup(ctx->name);
+    call->dest_uri = g_steal_pointer(&dest_uri);
+    call->data_uri = xvm_uri_migration(ctx->params, target);
+    call->migration.dest_uri = call->dest_uri;
+    call->migration.data_uri = call->data_uri;
+    call->migration.live = ctx->params->migration_type == XVM_MIGRATION_LIVE;
+    call->migration.persistent = ctx->params->persistent;
+    call->migration.bandwidth_mibs = ctx->params->migration_speed_mibs;
+    call->migration.max_downtime_ms = ctx->params->migration_downtime_ms;
+    return call;
+}
+
+static gboolean
+migrate_inputs_ok(XvmContext *ctx, GError **error)
+{
+    const char *target = ctx->req->migrate_target;
+
+    if (target == NULL) {
+        g_set_error(error, XVM_ERROR, XVM_ERROR_PARAM_MISSING,
+                    "migrate_to needs OCF_RESKEY_CRM_meta_migrate_target; Pacemaker sets it"
+                    " when it moves a resource with allow-migrate=true");
+        return FALSE;
+    }
+    if (!xvm_node_name_is_valid(target)) {
+        g_set_error(error, XVM_ERROR, XVM_ERROR_PARAM_INVALID,
+                    "migration target \"%s\" is not a valid node name", target);
+        return FALSE;
+    }
+    if (ctx->params_error) {
+        g_propagate_error(error, g_error_copy(ctx->params_error));
+        return FALSE;
+    }
+    if (ctx->config_error) {
+        g_propagate_error(error, g_error_copy(ctx->config_error));
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static gboolean
+runs_here(XvmContext *ctx, GError **error)
+{
+    XvmDomainStatus st = { 0 };
+    const char *why = "not defined";
+    gboolean running;
+
+    if (!xvm_context_connect(ctx, G_MAXINT64, error) || !xvm_context_observe(ctx, &st, error))
+        return FALSE;
+    running = st.found && xvm_health_classify(st.state, st.reason, &why) == XVM_HEALTH_RUNNING;
+    xvm_domain_status_clear(&st);
+    if (!running)
+        g_set_error(error, XVM_ERROR, XVM_ERROR_NOT_HERE,
+                    "cannot migrate %s: it is %s on this node", ctx->name, why);
+    return running;
+}
+
+static void
+log_progress(XvmContext *ctx)
+{
+    XvmJobProgress p;
+
+    if (ctx->virt->ops->job_progress(ctx->virt, ctx->name, &p, NULL) && p.active)
+        xvm_log_debug("migration of %s: %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
+                      " bytes left after %" G_GUINT64_FORMAT " ms", ctx->name,
+                      p.data_remaining, p.data_total, p.elapsed_ms);
+}
+
+/* Waits for the migration; aborts it early enough that libvirt can cancel
+ * it and the guest keeps running here.  TRUE when it was aborted. */
+static gboolean
+watch_migration(XvmContext *ctx, XvmJob *job)
+{
+    gint64 reserve = xvm_migration_abort_reserve_ms(xvm_deadline_remaining_ms(&ctx->deadline));
+    XvmDeadline abort_at = xvm_deadline_before(&ctx->deadline, reserve);
+    g_autoptr(GError) abort_error = NULL;
+
+    while (!xvm_job_wait(job, MIN(XVM_MIGRATION_POLL_MS,
+                                  xvm_deadline_remaining_ms(&abort_at)))) {
+        if (xvm_deadline_passed(&abort_at)) {
+            xvm_log_warn("migration of %s did not finish in time; aborting it", ctx->name);
+            if (!ctx->virt->ops->abort_job(ctx->virt, ctx->name, &abort_error))
+                xvm_log_warn("%s", abort_error->message);
+            xvm_job_wait(job, xvm_deadline_remaining_ms(&ctx->deadline));
+            return TRUE;
+        }
+        log_progress(ctx);
+    }
+    return FALSE;
+}
+
+static XvmOcfRc
+migration_failed(XvmContext *ctx, const char *target, gboolean aborted, GError *cause,
+                 GError **error)
+{
+    GError *state_error = NULL;
+    gboolean still_here = runs_here(ctx, &state_error);
+
+    g_clear_error(&state_error);
+    g_set_error(error, XVM_ERROR, XVM_ERROR_MIGRATION, "%s %s to %s%s%s (%s)",
+                aborted ? "aborted migration of" : "migration of", ctx->name, target,
+                still_here ? "; it still runs here" : "",
+                aborted ? ": not done before the timeout" : "",
+                cause ? cause->message : "no answer from libvirt");
+    g_clear_error(&cause);
+    return XVM_OCF_ERR_GENERIC;   /* never 6: the resource must stay recoverable */
+}
+
+XvmOcfRc
+xvm_action_migrate_to(XvmContext *ctx, GError **error)
+{
+    const char *target = ctx->req->migrate_target;
+    GError *local = NULL;
+    MigrationCall *call;
+    g_autoptr(XvmJob) job = NULL;
+    gint64 started = ctx->deadline.now();
+    gboolean aborted;
+
+    if (!migrate_inputs_ok(ctx, &local) || !runs_here(ctx, &local)
+        || !(call = migration_call_new(ctx, target, &local)))
+        return xvm_action_fail(ctx, error, local);
+    xvm_log_notice("migrating %s (%s) to %s via %s%s%s", ctx->name,
+                   call->migration.live ? "live" : "paused", target, call->dest_uri,
+                   call->data_uri ? ", data to " : "", call->data_uri ? call->data_uri : "");
+    job = xvm_job_start("xvm-migrate", migration_call_run, call, migration_call_free);
+    aborted = watch_migration(ctx, job);
+    if (aborted || !xvm_job_wait(job, 0) || !xvm_job_result(job, &local))
+        return migration_failed(ctx, target, aborted, local, error);
+    xvm_context_set_summary(ctx, "domain %s migrated to %s in %.1f s", ctx->name, target,
+                            (ctx->deadline.now() - started) / 1e6);
+    xvm_log_notice("%s", ctx->summary);
+    return XVM_OCF_SUCCESS;
+}
+
+XvmOcfRc
+xvm_action_migrate_from(XvmContext *ctx, GError **error)
+{
+    GError *local = NULL;
+    XvmOcfRc rc = XVM_OCF_ERR_GENERIC;
+
+    if (ctx->req->migrate_source == NULL) {
+        g_set_error(error, XVM_ERROR, XVM_ERROR_PARAM_MISSING,
+                    "migrate_from needs OCF_RESKEY_CRM_meta_migrate_source; Pacemaker sets"
+                    " it when it moves a resource with allow-migrate=true");
+        return XVM_OCF_ERR_GENERIC;
+    }
+    if (ctx->config_error)
+        return xvm_action_fail(ctx, error, g_error_copy(ctx->config_error));
+    if (!xvm_context_connect(ctx, G_MAXINT64, &local))
+        return xvm_action_fail(ctx, error, local);
+    /* Bounded: the domain normally is here already (libvirt's migration is
+     * over when migrate_to returns); wait only for it to settle. */
+    while (!xvm_deadline_passed(&ctx->deadline)) {
+        XvmDomainStatus st = { 0 };
+
+        g_clear_error(&local);
+        if (!xvm_context_observe(ctx, &st, &local))
+            break;
+        rc = xvm_action_check_domain(ctx, &st, TRUE, &local);
+        xvm_domain_status_clear(&st);
+        if (rc == XVM_OCF_SUCCESS) {
+            xvm_context_remember(ctx);
+            xvm_context_set_summary(ctx, "domain %s arrived from %s and runs", ctx->name,
+                                    ctx->req->migrate_source);
+            return XVM_OCF_SUCCESS;
+        }
+        ctx->virt->ops->wait_event(ctx->virt, MIN(500, xvm_deadline_remaining_ms(&ctx->deadline)));
+    }
+    g_prefix_error(&local, "domain %s did not arrive from %s in time: ", ctx->name,
+                   ctx->req->migrate_source);
+    if (local == NULL)
+        g_set_error(&local, XVM_ERROR, XVM_ERROR_TIMEOUT,
+                    "domain %s did not arrive from %s in time", ctx->name,
+                    ctx->req->migrate_source);
+    local->code = XVM_ERROR_TIMEOUT;
+    g_propagate_error(error, local);
+    return XVM_OCF_ERR_GENERIC;
+}

@@ -1,0 +1,101 @@
+#include "xvm-uri.h"
+
+#include <string.h>
+
+#include "xvm-error.h"
+
+gboolean
+xvm_node_name_is_valid(const char *node)
+{
+    if (node == NULL || node[0] == '\0' || strlen(node) > 253 || node[0] == '-')
+        return FALSE;
+    for (const char *p = node; *p; p++) {
+        if (!g_ascii_isalnum(*p) && *p != '.' && *p != '-' && *p != '_')
+            return FALSE;
+    }
+    return TRUE;
+}
+
+char *
+xvm_node_with_suffix(const char *node, const char *suffix)
+{
+    const char *dot = strchr(node, '.');
+
+    if (suffix == NULL || suffix[0] == '\0')
+        return g_strdup(node);
+    if (dot == NULL)
+        return g_strconcat(node, suffix, NULL);
+    return g_strdup_printf("%.*s%s%s", (int) (dot - node), node, suffix, dot);
+}
+
+char *
+xvm_uri_expand(const char *template_text, const char *node)
+{
+    GString *out = g_string_new(NULL);
+
+    for (const char *p = template_text; *p; p++) {
+        if (p[0] == '%' && p[1] == 'n') {
+            g_string_append(out, node);
+            p++;
+        } else if (p[0] == '%' && p[1] == '%') {
+            g_string_append_c(out, '%');
+            p++;
+        } else {
+            g_string_append_c(out, *p);
+        }
+    }
+    return g_string_free(out, FALSE);
+}
+
+/* scheme "qemu+tcp" with transport "ssh" -> "qemu+ssh" */
+static char *
+remote_scheme(const char *scheme, const char *transport)
+{
+    const char *plus = strchr(scheme, '+');
+    g_autofree char *driver = plus ? g_strndup(scheme, plus - scheme) : g_strdup(scheme);
+
+    if (transport && transport[0])
+        return g_strconcat(driver, "+", transport, NULL);
+    return g_strdup(scheme);
+}
+
+char *
+xvm_uri_remote(const XvmParams *p, const char *node, GError **error)
+{
+    g_autoptr(GUri) local = NULL;
+    g_autofree char *scheme = NULL;
+    g_autofree char *host = NULL;
+    const char *path;
+
+    if (p->remoteuri[0])
+        return xvm_uri_expand(p->remoteuri, node);
+    local = g_uri_parse(p->hypervisor, G_URI_FLAGS_NON_DNS, NULL);
+    if (local == NULL) {
+        g_set_error(error, XVM_ERROR, XVM_ERROR_PARAM_INVALID,
+                    "hypervisor=\"%s\" is not a URI; set remoteuri", p->hypervisor);
+        return NULL;
+    }
+    scheme = remote_scheme(g_uri_get_scheme(local), p->migration_transport);
+    host = xvm_node_with_suffix(node, p->migration_network_suffix);
+    path = g_uri_get_path(local);
+    /* The local URI's query (say ?socket=...) only makes sense locally. */
+    return g_strdup_printf("%s://%s%s%s%s", scheme,
+                           p->migration_user[0] ? p->migration_user : "",
+                           p->migration_user[0] ? "@" : "", host,
+                           path[0] ? path : "/system");
+}
+
+char *
+xvm_uri_migration(const XvmParams *p, const char *node)
+{
+    g_autofree char *host = NULL;
+
+    if (p->migrateuri[0])
+        return xvm_uri_expand(p->migrateuri, node);
+    if (p->migration_network_suffix[0] == '\0' && p->migrateport == 0)
+        return NULL;
+    host = xvm_node_with_suffix(node, p->migration_network_suffix);
+    if (p->migrateport)
+        return g_strdup_printf("tcp://%s:%d", host, p->migrateport);
+    return g_strdup_printf("tcp://%s", host);
+}

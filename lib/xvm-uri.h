@@ -1,0 +1,22 @@
+/* The URIs a migration needs, built from the parameters and the cluster's
+ * name for the target node (a node name, not a URI). */
+#pragma once
+
+#include <glib.h>
+
+#include "xvm-params.h"
+
+/* A cluster node name usable as a host name: letters, digits, '.', '-', '_'. */
+gboolean xvm_node_name_is_valid(const char *node);
+
+/* node2 + -mig -> node2-mig; node2.example.com -> node2-mig.example.com */
+char *xvm_node_with_suffix(const char *node, const char *suffix);
+
+/* Replaces %n with node and %% with %. */
+char *xvm_uri_expand(const char *template_text, const char *node);
+
+/* The libvirt URI of the target's hypervisor. */
+char *xvm_uri_remote(const XvmParams *params, const char *node, GError **error);
+
+/* The URI the migration data goes to, or NULL to let libvirt choose. */
+char *xvm_uri_migration(const XvmParams *params, const char *node);

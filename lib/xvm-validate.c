@@ -1,0 +1,113 @@
+/* validate-all: level 0 checks what is the same on every node (parameters
+ * and the domain XML); level 10 adds this node (libvirt, emulator, disks,
+ * migration URIs).  Silent on success unless run by hand. */
+#include "xvm-actions.h"
+
+#include <unistd.h>
+
+#include "xvm-error.h"
+#include "xvm-log.h"
+#include "xvm-uri.h"
+
+static gboolean
+check(XvmContext *ctx, gboolean ok, GError **error, GError *cause, const char *what)
+{
+    if (ok) {
+        xvm_report_add(ctx->report, XVM_CHECK_OK, "%s", what);
+        return TRUE;
+    }
+    xvm_report_add(ctx->report, XVM_CHECK_FAIL, "%s: %s", what, cause->message);
+    g_propagate_error(error, cause);
+    return FALSE;
+}
+
+static gboolean
+check_params(XvmContext *ctx, GError **error)
+{
+    GError *cause = ctx->params_error ? g_error_copy(ctx->params_error) : NULL;
+
+    return check(ctx, cause == NULL, error, cause, "parameters");
+}
+
+static gboolean
+check_config(XvmContext *ctx, GError **error)
+{
+    g_autofree char *what = g_strdup_printf("domain XML %s", ctx->params->config);
+    GError *cause = ctx->config_error ? g_error_copy(ctx->config_error) : NULL;
+
+    if (!check(ctx, cause == NULL, error, cause, what))
+        return FALSE;
+    xvm_report_add(ctx->report, XVM_CHECK_INFO, "domain %s, UUID %s, type %s",
+                   ctx->config->name, ctx->config->uuid ? ctx->config->uuid : "(none)",
+                   ctx->config->type ? ctx->config->type : "(none)");
+    if (ctx->config->uuid == NULL)
+        xvm_report_add(ctx->report, XVM_CHECK_WARN,
+                       "no <uuid>: each start gets a new one, and the process-table"
+                       " fallback can match the domain by name only");
+    return TRUE;
+}
+
+static gboolean
+check_uri_template(XvmContext *ctx, const char *what, char *uri, GError **error)
+{
+    g_autofree char *owned = uri;
+    g_autoptr(GError) parse_error = NULL;
+    g_autoptr(GUri) parsed = uri ? g_uri_parse(uri, G_URI_FLAGS_NON_DNS, &parse_error) : NULL;
+    GError *cause = NULL;
+    g_autofree char *label = g_strdup_printf("%s %s", what, uri ? uri : "(libvirt's choice)");
+
+    if (uri && parsed == NULL)
+        g_set_error(&cause, XVM_ERROR, XVM_ERROR_PARAM_INVALID, "%s is not a URI: %s",
+                    what, parse_error->message);
+    return check(ctx, cause == NULL, error, cause, label);
+}
+
+/* Builds the migration URIs for a sample node name, to catch typos before
+ * the first move does. */
+static gboolean
+check_migration_uris(XvmContext *ctx, GError **error)
+{
+    GError *cause = NULL;
+    char *remote = xvm_uri_remote(ctx->params, "NODE", &cause);
+
+    if (remote == NULL)
+        return check(ctx, FALSE, error, cause, "remote libvirt URI");
+    return check_uri_template(ctx, "remote libvirt URI for node NODE:", remote, error)
+           && check_uri_template(ctx, "migration data URI for node NODE:",
+                                 xvm_uri_migration(ctx->params, "NODE"), error);
+}
+
+static gboolean
+check_node(XvmContext *ctx, GError **error)
+{
+    GError *cause = NULL;
+    g_autofree char *what = g_strdup_printf("libvirt at %s", ctx->params->hypervisor);
+    gboolean ok = xvm_context_connect(ctx, G_MAXINT64, &cause);
+
+    if (!check(ctx, ok, error, cause, what))
+        return FALSE;
+    ok = xvm_check_node_files(ctx, &cause);
+    return check(ctx, ok, error, cause, "emulator and disks present on this node")
+           && check_migration_uris(ctx, error);
+}
+
+XvmOcfRc
+xvm_action_validate(XvmContext *ctx, GError **error)
+{
+    GError *local = NULL;
+
+    xvm_report_add(ctx->report, XVM_CHECK_INFO, "validate-all, OCF_CHECK_LEVEL=%d%s",
+                   ctx->req->check_level,
+                   ctx->req->check_level < 10 ? " (set 10 to check this node too)" : "");
+    /* Both are reported even when the first fails: a person fixes both at once. */
+    if (!check_params(ctx, &local)) {
+        check_config(ctx, NULL);
+        return xvm_action_fail(ctx, error, local);
+    }
+    if (!check_config(ctx, &local))
+        return xvm_action_fail(ctx, error, local);
+    if (ctx->req->check_level >= 10 && !check_node(ctx, &local))
+        return xvm_action_fail(ctx, error, local);
+    xvm_context_set_summary(ctx, "configuration of %s is valid", ctx->config->name);
+    return XVM_OCF_SUCCESS;
+}

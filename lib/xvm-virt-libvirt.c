@@ -1,0 +1,509 @@
+/* The real hypervisor seam: the only file that calls libvirt's API. */
+#include "xvm-virt.h"
+
+#include <string.h>
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+#include <libxml/parser.h>
+
+#include "xvm-auto.h"
+#include "xvm-domxml.h"
+#include "xvm-error.h"
+#include "xvm-params.h"
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(virDomain, virDomainFree)
+
+/* Our shutdown mode bits are libvirt's, so they pass through unchanged. */
+G_STATIC_ASSERT((int) XVM_SHUTDOWN_ACPI == (int) VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN);
+G_STATIC_ASSERT((int) XVM_SHUTDOWN_AGENT == (int) VIR_DOMAIN_SHUTDOWN_GUEST_AGENT);
+G_STATIC_ASSERT((int) XVM_SHUTDOWN_INITCTL == (int) VIR_DOMAIN_SHUTDOWN_INITCTL);
+G_STATIC_ASSERT((int) XVM_SHUTDOWN_SIGNAL == (int) VIR_DOMAIN_SHUTDOWN_SIGNAL);
+G_STATIC_ASSERT((int) XVM_SHUTDOWN_PARAVIRT == (int) VIR_DOMAIN_SHUTDOWN_PARAVIRT);
+
+/* A hung libvirtd is noticed after KEEPALIVE_INTERVAL_S * (COUNT + 1) s. */
+#define KEEPALIVE_INTERVAL_S 1
+#define KEEPALIVE_COUNT 3
+
+typedef struct {
+    virConnectPtr conn;
+    int lifecycle_callback;
+    GMutex lock;
+    GCond changed;
+    guint64 events;     /* lifecycle events seen so far */
+    gboolean unhealthy; /* a call failed on the connection itself */
+} LibvirtPriv;
+
+static void
+quiet_error_handler(void *opaque G_GNUC_UNUSED, virErrorPtr err G_GNUC_UNUSED)
+{
+    /* libvirt must never print on its own: errors reach the user once, as
+     * our exit reason. */
+}
+
+static XvmErrorCode
+error_code_from_libvirt(int code)
+{
+    switch (code) {
+    case VIR_ERR_NO_DOMAIN:
+        return XVM_ERROR_NO_DOMAIN;
+    case VIR_ERR_NO_CONNECT:
+    case VIR_ERR_RPC:
+    case VIR_ERR_AUTH_FAILED:
+    case VIR_ERR_AUTH_UNAVAILABLE:
+        return XVM_ERROR_CONNECT;
+    case VIR_ERR_XML_ERROR:
+    case VIR_ERR_XML_DETAIL:
+    case VIR_ERR_XML_INVALID_SCHEMA:
+        return XVM_ERROR_CONFIG_INVALID;
+    case VIR_ERR_CONFIG_UNSUPPORTED:
+        return XVM_ERROR_NOT_INSTALLED;
+    case VIR_ERR_OPERATION_TIMEOUT:
+        return XVM_ERROR_TIMEOUT;
+    default:
+        return XVM_ERROR_LIBVIRT;
+    }
+}
+
+/* Turns libvirt's thread-local last error into a GError: the one place this
+ * happens.  what says what we tried, libvirt's message says why. */
+/* Set when a call failed on the connection itself (see lv_free). */
+static gboolean connection_failed;
+
+static void
+set_error_from_libvirt(GError **error, const char *what)
+{
+    virErrorPtr err = virGetLastError();
+    const char *msg = err && err->message ? err->message : "unknown libvirt error";
+    XvmErrorCode code = err ? error_code_from_libvirt(err->code) : XVM_ERROR_LIBVIRT;
+
+    if (err && err->code == VIR_ERR_SYSTEM_ERROR && strstr(msg, "connect"))
+        code = XVM_ERROR_CONNECT;
+    if (code == XVM_ERROR_CONNECT || code == XVM_ERROR_TIMEOUT)
+        connection_failed = TRUE;
+    g_set_error(error, XVM_ERROR, code, "%s: %s", what, msg);
+}
+
+static gpointer
+event_loop_thread(gpointer data G_GNUC_UNUSED)
+{
+    for (;;)
+        virEventRunDefaultImpl();
+    return NULL;
+}
+
+/* libvirt's keepalive and domain events need a running event loop. */
+static void
+event_loop_start_once(void)
+{
+    static gsize started;
+
+    if (g_once_init_enter(&started)) {
+        virSetErrorFunc(NULL, quiet_error_handler);
+        virEventRegisterDefaultImpl();
+        g_thread_unref(g_thread_new("xvm-events", event_loop_thread, NULL));
+        g_once_init_leave(&started, 1);
+    }
+}
+
+static int
+on_lifecycle(virConnectPtr conn G_GNUC_UNUSED, virDomainPtr dom G_GNUC_UNUSED,
+             int event G_GNUC_UNUSED, int detail G_GNUC_UNUSED, void *opaque)
+{
+    LibvirtPriv *priv = opaque;
+
+    g_mutex_lock(&priv->lock);
+    priv->events++;
+    g_cond_broadcast(&priv->changed);
+    g_mutex_unlock(&priv->lock);
+    return 0;
+}
+
+/* virConnectOpen can hang forever on a stopped (SIGSTOP) libvirtd, before
+ * keepalive exists: open from a thread and stop waiting at the deadline. */
+typedef struct {
+    gint refs;
+    char *uri;
+    virConnectPtr conn;
+    virErrorPtr err;
+    gboolean done;
+    GMutex lock;
+    GCond cond;
+} ConnectAttempt;
+
+static void
+connect_attempt_unref(ConnectAttempt *a)
+{
+    if (!g_atomic_int_dec_and_test(&a->refs))
+        return;
+    if (a->conn)
+        virConnectClose(a->conn);   /* the caller gave up on it */
+    virFreeError(a->err);
+    g_free(a->uri);
+    g_free(a);
+}
+
+static gpointer
+connect_thread(gpointer data)
+{
+    ConnectAttempt *a = data;
+    virConnectPtr conn = virConnectOpen(a->uri);
+
+    g_mutex_lock(&a->lock);
+    a->conn = conn;
+    a->err = conn ? NULL : virSaveLastError();
+    a->done = TRUE;
+    g_cond_signal(&a->cond);
+    g_mutex_unlock(&a->lock);
+    connect_attempt_unref(a);
+    return NULL;
+}
+
+static gboolean
+connect_wait(ConnectAttempt *a, gint64 timeout_ms)
+{
+    gint64 end = g_get_monotonic_time() + timeout_ms * 1000;
+    gboolean done;
+
+    g_mutex_lock(&a->lock);
+    while (!a->done && g_cond_wait_until(&a->cond, &a->lock, end))
+        ;
+    done = a->done;
+    g_mutex_unlock(&a->lock);
+    return done;
+}
+
+static gboolean
+lv_connect(XvmVirt *v, const char *uri, gint64 timeout_ms, GError **error)
+{
+    LibvirtPriv *priv = v->priv;
+    ConnectAttempt *a = g_new0(ConnectAttempt, 1);
+
+    event_loop_start_once();
+    g_mutex_init(&a->lock);
+    g_cond_init(&a->cond);
+    a->uri = g_strdup(uri);
+    a->refs = 2;
+    g_thread_unref(g_thread_new("xvm-connect", connect_thread, a));
+    if (!connect_wait(a, timeout_ms)) {
+        g_set_error(error, XVM_ERROR, XVM_ERROR_CONNECT,
+                    "libvirt at %s did not answer within %" G_GINT64_FORMAT " ms",
+                    uri, timeout_ms);
+        connect_attempt_unref(a);
+        return FALSE;
+    }
+    if (a->conn == NULL) {
+        g_set_error(error, XVM_ERROR, XVM_ERROR_CONNECT, "cannot connect to %s: %s", uri,
+                    a->err && a->err->message ? a->err->message : "unknown error");
+        connect_attempt_unref(a);
+        return FALSE;
+    }
+    priv->conn = g_steal_pointer(&a->conn);
+    connect_attempt_unref(a);
+    virConnectSetKeepAlive(priv->conn, KEEPALIVE_INTERVAL_S, KEEPALIVE_COUNT);
+    priv->lifecycle_callback = virConnectDomainEventRegisterAny(
+        priv->conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+        VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle), priv, NULL);
+    return TRUE;
+}
+
+static virDomainPtr
+lookup(LibvirtPriv *priv, const char *name, GError **error)
+{
+    virDomainPtr dom = virDomainLookupByName(priv->conn, name);
+
+    if (dom == NULL) {
+        g_autofree char *what = g_strdup_printf("looking up domain %s", name);
+
+        set_error_from_libvirt(error, what);
+    }
+    return dom;
+}
+
+static gboolean
+lv_status(XvmVirt *v, const char *name, XvmDomainStatus *out, GError **error)
+{
+    LibvirtPriv *priv = v->priv;
+    GError *lookup_error = NULL;
+    g_autoptr(virDomain) dom = lookup(priv, name, &lookup_error);
+    char uuid[VIR_UUID_STRING_BUFLEN];
+
+    xvm_domain_status_clear(out);
+    if (dom == NULL) {
+        if (g_error_matches(lookup_error, XVM_ERROR, XVM_ERROR_NO_DOMAIN)) {
+            g_error_free(lookup_error);
+            return TRUE;
+        }
+        g_propagate_error(error, lookup_error);
+        return FALSE;
+    }
+    if (virDomainGetState(dom, &out->state, &out->reason, 0) < 0) {
+        set_error_from_libvirt(error, "reading the domain's state");
+        /* It vanished between lookup and state: that is "not found". */
+        if (g_error_matches(*error, XVM_ERROR, XVM_ERROR_NO_DOMAIN)) {
+            g_clear_error(error);
+            return TRUE;
+        }
+        return FALSE;
+    }
+    out->found = TRUE;
+    out->persistent = virDomainIsPersistent(dom) == 1;
+    if (virDomainGetUUIDString(dom, uuid) == 0)
+        out->uuid = g_strdup(uuid);
+    return TRUE;
+}
+
+static char *
+marker_instance(virDomainPtr dom)
+{
+    g_autofree char *fragment = virDomainGetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT,
+                                                     XVM_DOMXML_NS, VIR_DOMAIN_AFFECT_LIVE);
+    g_autoptr(xmlDoc) doc = NULL;
+    g_autofree xmlChar *instance = NULL;
+
+    if (fragment == NULL)
+        return NULL;
+    doc = xmlReadMemory(fragment, (int) strlen(fragment), "metadata", NULL,
+                        XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    if (doc == NULL || xmlDocGetRootElement(doc) == NULL)
+        return NULL;
+    instance = xmlGetProp(xmlDocGetRootElement(doc), (const xmlChar *) "instance");
+    return instance ? g_strdup((const char *) instance) : NULL;
+}
+
+static gboolean
+lv_find_marked(XvmVirt *v, const char *instance, char **name, GError **error)
+{
+    LibvirtPriv *priv = v->priv;
+    virDomainPtr *doms = NULL;
+    int n = virConnectListAllDomains(priv->conn, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
+
+    *name = NULL;
+    if (n < 0) {
+        set_error_from_libvirt(error, "listing domains");
+        return FALSE;
+    }
+    for (int i = 0; i < n; i++) {
+        g_autofree char *owner = marker_instance(doms[i]);
+
+        if (*name == NULL && owner && strcmp(owner, instance) == 0)
+            *name = g_strdup(virDomainGetName(doms[i]));
+        virDomainFree(doms[i]);
+    }
+    free(doms);
+    return TRUE;
+}
+
+static gboolean
+create_persistent(LibvirtPriv *priv, const char *xml, GError **error)
+{
+    g_autoptr(virDomain) dom = virDomainDefineXML(priv->conn, xml);
+
+    /* DefineXML of a known domain updates its inactive definition, which is
+     * what the config file says it should be. */
+    if (dom == NULL) {
+        set_error_from_libvirt(error, "defining the domain");
+        return FALSE;
+    }
+    if (virDomainCreate(dom) < 0) {
+        set_error_from_libvirt(error, "starting the domain");
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static gboolean
+lv_create(XvmVirt *v, const char *xml, gboolean persistent, GError **error)
+{
+    LibvirtPriv *priv = v->priv;
+    g_autoptr(virDomain) dom = NULL;
+
+    if (persistent)
+        return create_persistent(priv, xml, error);
+    dom = virDomainCreateXML(priv->conn, xml, VIR_DOMAIN_NONE);
+    if (dom == NULL) {
+        set_error_from_libvirt(error, "creating the domain");
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static gboolean
+lv_shutdown(XvmVirt *v, const char *name, guint modes, GError **error)
+{
+    g_autoptr(virDomain) dom = lookup(v->priv, name, error);
+
+    if (dom == NULL)
+        return FALSE;
+    if (virDomainShutdownFlags(dom, modes) < 0) {
+        set_error_from_libvirt(error, "asking the guest to shut down");
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static gboolean
+lv_destroy(XvmVirt *v, const char *name, GError **error)
+{
+    g_autoptr(virDomain) dom = lookup(v->priv, name, error);
+
+    if (dom == NULL)
+        return FALSE;
+    if (virDomainDestroy(dom) < 0) {
+        set_error_from_libvirt(error, "destroying the domain");
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static gboolean
+lv_dump_xml(XvmVirt *v, const char *name, char **xml, GError **error)
+{
+    g_autoptr(virDomain) dom = lookup(v->priv, name, error);
+    unsigned int flags = VIR_DOMAIN_XML_SECURE | VIR_DOMAIN_XML_INACTIVE
+                         | VIR_DOMAIN_XML_MIGRATABLE;
+
+    *xml = NULL;
+    if (dom == NULL)
+        return FALSE;
+    *xml = virDomainGetXMLDesc(dom, flags);
+    if (*xml == NULL) {
+        set_error_from_libvirt(error, "reading the domain's definition");
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static unsigned int
+migration_flags(const XvmMigration *m)
+{
+    unsigned int flags = VIR_MIGRATE_PEER2PEER | VIR_MIGRATE_ABORT_ON_ERROR;
+
+    if (m->live)
+        flags |= VIR_MIGRATE_LIVE;
+    if (m->persistent)
+        flags |= VIR_MIGRATE_PERSIST_DEST | VIR_MIGRATE_UNDEFINE_SOURCE;
+    return flags;
+}
+
+static gboolean
+lv_migrate(XvmVirt *v, const char *name, const XvmMigration *m, GError **error)
+{
+    g_autoptr(virDomain) dom = lookup(v->priv, name, error);
+    virTypedParameterPtr params = NULL;
+    int nparams = 0, maxparams = 0, rc;
+
+    if (dom == NULL)
+        return FALSE;
+    if (m->data_uri)
+        virTypedParamsAddString(&params, &nparams, &maxparams, VIR_MIGRATE_PARAM_URI,
+                                m->data_uri);
+    if (m->bandwidth_mibs)
+        virTypedParamsAddULLong(&params, &nparams, &maxparams,
+                                VIR_MIGRATE_PARAM_BANDWIDTH, m->bandwidth_mibs);
+    /* Best effort: the downtime only shortens the final pause. */
+    if (m->max_downtime_ms)
+        virDomainMigrateSetMaxDowntime(dom, m->max_downtime_ms, 0);
+    rc = virDomainMigrateToURI3(dom, m->dest_uri, params, nparams, migration_flags(m));
+    virTypedParamsFree(params, nparams);
+    if (rc < 0) {
+        set_error_from_libvirt(error, "migration");
+        (*error)->code = (*error)->code == XVM_ERROR_CONNECT ? XVM_ERROR_CONNECT
+                                                             : XVM_ERROR_MIGRATION;
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static gboolean
+lv_job_progress(XvmVirt *v, const char *name, XvmJobProgress *out, GError **error)
+{
+    g_autoptr(virDomain) dom = lookup(v->priv, name, error);
+    virDomainJobInfo info;
+
+    memset(out, 0, sizeof(*out));
+    if (dom == NULL)
+        return FALSE;
+    if (virDomainGetJobInfo(dom, &info) < 0) {
+        set_error_from_libvirt(error, "reading the migration's progress");
+        return FALSE;
+    }
+    out->active = info.type != VIR_DOMAIN_JOB_NONE;
+    out->data_total = info.dataTotal;
+    out->data_remaining = info.dataRemaining;
+    out->elapsed_ms = info.timeElapsed;
+    return TRUE;
+}
+
+static gboolean
+lv_abort_job(XvmVirt *v, const char *name, GError **error)
+{
+    g_autoptr(virDomain) dom = lookup(v->priv, name, error);
+
+    if (dom == NULL)
+        return FALSE;
+    if (virDomainAbortJob(dom) < 0) {
+        set_error_from_libvirt(error, "aborting the migration");
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static void
+lv_wait_event(XvmVirt *v, gint64 timeout_ms)
+{
+    LibvirtPriv *priv = v->priv;
+    gint64 end = g_get_monotonic_time() + MAX(timeout_ms, 0) * 1000;
+    guint64 seen;
+
+    g_mutex_lock(&priv->lock);
+    seen = priv->events;
+    while (priv->events == seen && g_cond_wait_until(&priv->changed, &priv->lock, end))
+        ;
+    g_mutex_unlock(&priv->lock);
+}
+
+static void
+lv_free(XvmVirt *v)
+{
+    LibvirtPriv *priv = v->priv;
+
+    /* A connection to a hung libvirtd is left to process exit: closing it
+     * would wait for an answer that never comes. */
+    priv->unhealthy |= connection_failed;
+    if (priv->conn && !priv->unhealthy) {
+        if (priv->lifecycle_callback >= 0)
+            virConnectDomainEventDeregisterAny(priv->conn, priv->lifecycle_callback);
+        virConnectClose(priv->conn);
+    }
+    if (priv->conn == NULL || !priv->unhealthy) {
+        g_mutex_clear(&priv->lock);
+        g_cond_clear(&priv->changed);
+        g_free(priv);
+    }
+}
+
+static const XvmVirtOps libvirt_ops = {
+    .connect = lv_connect,
+    .status = lv_status,
+    .find_marked = lv_find_marked,
+    .create = lv_create,
+    .shutdown = lv_shutdown,
+    .destroy = lv_destroy,
+    .dump_xml = lv_dump_xml,
+    .migrate = lv_migrate,
+    .job_progress = lv_job_progress,
+    .abort_job = lv_abort_job,
+    .wait_event = lv_wait_event,
+    .free = lv_free,
+};
+
+XvmVirt *
+xvm_virt_libvirt_new(void)
+{
+    LibvirtPriv *priv = g_new0(LibvirtPriv, 1);
+
+    g_mutex_init(&priv->lock);
+    g_cond_init(&priv->changed);
+    priv->lifecycle_callback = -1;
+    return xvm_virt_new(&libvirt_ops, priv);
+}

@@ -1,0 +1,38 @@
+#include "xvm-virt.h"
+
+#include <string.h>
+
+void
+xvm_domain_status_clear(XvmDomainStatus *status)
+{
+    g_free(status->uuid);
+    memset(status, 0, sizeof(*status));
+}
+
+XvmVirt *
+xvm_virt_new(const XvmVirtOps *ops, gpointer priv)
+{
+    XvmVirt *v = g_new0(XvmVirt, 1);
+
+    v->ops = ops;
+    v->priv = priv;
+    v->refs = 1;
+    return v;
+}
+
+XvmVirt *
+xvm_virt_ref(XvmVirt *v)
+{
+    g_atomic_int_inc(&v->refs);
+    return v;
+}
+
+void
+xvm_virt_unref(XvmVirt *v)
+{
+    if (v == NULL || !g_atomic_int_dec_and_test(&v->refs))
+        return;
+    if (v->ops->free)
+        v->ops->free(v);
+    g_free(v);
+}
