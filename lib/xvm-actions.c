@@ -20,7 +20,7 @@ XvmOcfRc
 xvm_action_check_domain(XvmContext *ctx, const XvmDomainStatus *st,
                         gboolean run_scripts, GError **error)
 {
-    const char *why = "not defined";
+    const char *why = "not present";
     XvmHealth health = st->found ? xvm_health_classify(st->state, st->reason, &why)
                                  : XVM_HEALTH_STOPPED;
 

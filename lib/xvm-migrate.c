@@ -92,7 +92,7 @@ static gboolean
 runs_here(XvmContext *ctx, GError **error)
 {
     XvmDomainStatus st = { 0 };
-    const char *why = "not defined";
+    const char *why = "not present";
     gboolean running;
 
     if (!xvm_context_connect(ctx, G_MAXINT64, error) || !xvm_context_observe(ctx, &st, error))

@@ -176,8 +176,11 @@ static gboolean
 lv_connect(XvmVirt *v, const char *uri, gint64 timeout_ms, GError **error)
 {
     LibvirtPriv *priv = v->priv;
-    ConnectAttempt *a = g_new0(ConnectAttempt, 1);
+    ConnectAttempt *a;
 
+    if (priv->conn)
+        return TRUE;
+    a = g_new0(ConnectAttempt, 1);
     event_loop_start_once();
     g_mutex_init(&a->lock);
     g_cond_init(&a->cond);
