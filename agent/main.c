@@ -5,6 +5,7 @@
 
 #include "xvm-actions.h"
 #include "xvm-error.h"
+#include "xvm-hook.h"
 #include "xvm-log.h"
 #include "xvm-metadata.h"
 #include "xvm-request.h"
@@ -23,6 +24,10 @@ print_usage(FILE *out)
             "\n"
             "actions: start stop monitor validate-all migrate_to migrate_from meta-data\n"
             "         usage --version\n"
+            "         install-guard [HOOKS_DIR]   install the libvirt hook that refuses\n"
+            "                                     starts of the cluster's domains outside\n"
+            "                                     the cluster (default " XVM_GUARD_HOOKS_DIR ")\n"
+            "         uninstall-guard [HOOKS_DIR]\n"
             "\n"
             "Parameters come as OCF_RESKEY_* variables or, by hand, as parameter=value\n"
             "words, for example:\n"
@@ -90,6 +95,34 @@ run_action(XvmAction action, int argc, char **argv)
     return rc;
 }
 
+static int
+run_hook(int argc, char **argv)
+{
+    g_autoptr(XvmGuardPaths) paths = xvm_guard_paths_new(g_getenv("XVM_GUARD_ROOT"));
+
+    return xvm_hook_run(paths, argc - 2, (const char *const *) argv + 2, stdin, stderr);
+}
+
+static int
+run_guard_setup(XvmAction action, int argc, char **argv)
+{
+    const char *dir = argc > 2 ? argv[2] : XVM_GUARD_HOOKS_DIR;
+    g_autofree char *path = NULL;
+    g_autoptr(GError) error = NULL;
+    gboolean ok = action == XVM_ACTION_INSTALL_GUARD
+                      ? xvm_guard_install(dir, XVM_AGENT_PATH, &path, &error)
+                      : xvm_guard_uninstall(dir, &path, &error);
+
+    if (!ok) {
+        fprintf(stderr, "%s\n", error->message);
+        return XVM_OCF_ERR_GENERIC;
+    }
+    printf("%s %s\n", action == XVM_ACTION_INSTALL_GUARD ? "installed" : "removed", path);
+    printf("restart libvirtd so that it %s the hook\n",
+           action == XVM_ACTION_INSTALL_GUARD ? "loads" : "drops");
+    return XVM_OCF_SUCCESS;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -108,6 +141,10 @@ main(int argc, char **argv)
         printf("ocf:xvm:domain %s\n", XVM_VERSION);
         return XVM_OCF_SUCCESS;
     case XVM_ACTION_HOOK:
+        return run_hook(argc, argv);
+    case XVM_ACTION_INSTALL_GUARD:
+    case XVM_ACTION_UNINSTALL_GUARD:
+        return run_guard_setup(action, argc, argv);
     case XVM_ACTION_UNKNOWN:
         print_usage(stderr);
         fprintf(stderr, "ocf-exit-reason:unknown action \"%s\"\n", argc > 1 ? argv[1] : "");

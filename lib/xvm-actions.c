@@ -63,6 +63,8 @@ xvm_action_run(XvmContext *ctx, GError **error)
     case XVM_ACTION_USAGE:
     case XVM_ACTION_VERSION:
     case XVM_ACTION_HOOK:
+    case XVM_ACTION_INSTALL_GUARD:
+    case XVM_ACTION_UNINSTALL_GUARD:
     case XVM_ACTION_UNKNOWN:
         break;
     }

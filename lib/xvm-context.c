@@ -39,6 +39,7 @@ xvm_context_new(const XvmRequest *req, const XvmEnv *env, XvmVirt *virt, XvmNowF
     ctx->virt = virt;
     ctx->proc_root = "/proc";
     ctx->cache_path = xvm_cache_path(env, req->instance);
+    ctx->guard = xvm_guard_paths_new(xvm_env_get(env, "XVM_GUARD_ROOT"));
     xvm_deadline_init(&ctx->deadline,
                       req->timeout_ms - xvm_exit_margin_ms(req->timeout_ms), now);
     if (req->by_hand)
@@ -61,6 +62,7 @@ xvm_context_free(XvmContext *ctx)
     g_free(ctx->name);
     g_free(ctx->uuid);
     g_free(ctx->summary);
+    xvm_guard_paths_free(ctx->guard);
     g_free(ctx);
 }
 
@@ -162,6 +164,18 @@ xvm_context_remember(XvmContext *ctx)
 
     if (!xvm_cache_save(ctx->cache_path, ctx->name, ctx->uuid, &error))
         xvm_log_warn("cannot note the domain's identity in %s: %s", ctx->cache_path,
+                     error->message);
+}
+
+void
+xvm_context_register_guard(XvmContext *ctx)
+{
+    g_autoptr(GError) error = NULL;
+
+    if (ctx->config == NULL)
+        return;
+    if (!xvm_guard_register(ctx->guard, ctx->config->name, ctx->req->instance, &error))
+        xvm_log_warn("cannot register %s with the hook guard: %s", ctx->config->name,
                      error->message);
 }
 

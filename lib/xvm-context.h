@@ -6,6 +6,7 @@
 
 #include "xvm-deadline.h"
 #include "xvm-domxml.h"
+#include "xvm-guard.h"
 #include "xvm-params.h"
 #include "xvm-report.h"
 #include "xvm-request.h"
@@ -28,6 +29,7 @@ typedef struct {
     char *uuid;
     const char *identity_source;
     char *summary;              /* one line for a by-hand run, or NULL */
+    XvmGuardPaths *guard;       /* where the hook guard's files are */
 } XvmContext;
 
 /* Reads parameters and config; never fails: errors are kept in the context
@@ -52,6 +54,10 @@ gboolean xvm_context_observe(XvmContext *ctx, XvmDomainStatus *status, GError **
 
 /* Notes the identity for later runs on this node; failures are only logged. */
 void xvm_context_remember(XvmContext *ctx);
+
+/* Tells this node's hook guard that the cluster manages the domain (a no-op
+ * when nothing changed); failures are only logged. */
+void xvm_context_register_guard(XvmContext *ctx);
 
 /* Runs monitor_scripts; FALSE with the first failure. */
 gboolean xvm_context_run_scripts(XvmContext *ctx, GError **error);

@@ -210,6 +210,8 @@ xvm_action_migrate_from(XvmContext *ctx, GError **error)
         xvm_domain_status_clear(&st);
         if (rc == XVM_OCF_SUCCESS) {
             xvm_context_remember(ctx);
+            xvm_context_register_guard(ctx);
+            xvm_guard_token_remove(ctx->guard, "incoming", ctx->name);
             xvm_context_set_summary(ctx, "domain %s arrived from %s and runs", ctx->name,
                                     ctx->req->migrate_source);
             return XVM_OCF_SUCCESS;

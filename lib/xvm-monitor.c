@@ -88,6 +88,8 @@ xvm_action_monitor(XvmContext *ctx, GError **error)
     XvmOcfRc rc = XVM_OCF_ERR_GENERIC;
     gint64 connect_ms = xvm_deadline_remaining_ms(&ctx->deadline) / 3;
 
+    /* Probes run on every node: each node's guard learns the domain. */
+    xvm_context_register_guard(ctx);
     if (!identify_or_answer(ctx, &rc, error))
         return rc;
     if (!xvm_context_connect(ctx, connect_ms, &local) || !observe_settled(ctx, &st, &local)) {

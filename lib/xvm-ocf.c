@@ -20,6 +20,8 @@ static const struct {
     { "-h", XVM_ACTION_USAGE },
     { "--version", XVM_ACTION_VERSION },
     { "hook", XVM_ACTION_HOOK },
+    { "install-guard", XVM_ACTION_INSTALL_GUARD },
+    { "uninstall-guard", XVM_ACTION_UNINSTALL_GUARD },
 };
 
 XvmAction

@@ -27,6 +27,8 @@ typedef enum {
     XVM_ACTION_USAGE,
     XVM_ACTION_VERSION,
     XVM_ACTION_HOOK,
+    XVM_ACTION_INSTALL_GUARD,
+    XVM_ACTION_UNINSTALL_GUARD,
 } XvmAction;
 
 XvmAction xvm_action_from_string(const char *name);

@@ -26,6 +26,8 @@ rc_for_bad_configuration(XvmAction action, gboolean is_probe)
     case XVM_ACTION_USAGE:
     case XVM_ACTION_VERSION:
     case XVM_ACTION_HOOK:
+    case XVM_ACTION_INSTALL_GUARD:
+    case XVM_ACTION_UNINSTALL_GUARD:
     case XVM_ACTION_UNKNOWN:
         break;
     }
@@ -58,6 +60,8 @@ rc_for_no_domain(XvmAction action)
     case XVM_ACTION_USAGE:
     case XVM_ACTION_VERSION:
     case XVM_ACTION_HOOK:
+    case XVM_ACTION_INSTALL_GUARD:
+    case XVM_ACTION_UNINSTALL_GUARD:
     case XVM_ACTION_UNKNOWN:
         break;
     }

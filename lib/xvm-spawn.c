@@ -38,20 +38,21 @@ drain(int fd, GString *out)
     return TRUE;
 }
 
-/* Waits for the child, collecting stderr; kills it at the deadline. */
+/* Waits for the child, collecting its output; kills it at the deadline. */
 static gboolean
-wait_child(GPid pid, int err_fd, const XvmDeadline *deadline, GString *err,
+wait_child(GPid pid, int fds[2], const XvmDeadline *deadline, GString *out[2],
            int *wait_status)
 {
-    gboolean open_fd = TRUE;
-
     for (;;) {
-        struct pollfd pfd = { .fd = err_fd, .events = POLLIN };
+        struct pollfd pfd[2] = { { .fd = fds[0], .events = POLLIN },
+                                 { .fd = fds[1], .events = POLLIN } };
         gint64 left = xvm_deadline_remaining_ms(deadline);
 
         if (waitpid(pid, wait_status, WNOHANG) == pid) {
-            while (open_fd && drain(err_fd, err))
-                ;
+            for (int i = 0; i < 2; i++) {
+                while (fds[i] >= 0 && drain(fds[i], out[i]))
+                    ;
+            }
             return TRUE;
         }
         if (left <= 0) {
@@ -59,11 +60,63 @@ wait_child(GPid pid, int err_fd, const XvmDeadline *deadline, GString *err,
             waitpid(pid, wait_status, 0);
             return FALSE;
         }
-        if (open_fd && poll(&pfd, 1, (int) MIN(left, 100)) > 0)
-            open_fd = drain(err_fd, err);
-        else if (!open_fd)
-            g_usleep(MIN(left, 20) * 1000);
+        if (poll(pfd, 2, (int) MIN(left, 50)) > 0) {
+            for (int i = 0; i < 2; i++) {
+                if (pfd[i].revents && !drain(fds[i], out[i])) {
+                    close(fds[i]);
+                    fds[i] = -1;
+                }
+            }
+        }
     }
+}
+
+gboolean
+xvm_run_argv(const char *const *argv, const XvmDeadline *deadline, char **stdout_text,
+             char **stderr_text, GError **error)
+{
+    GPid pid;
+    int fds[2] = { -1, -1 }, wait_status = 0;
+    GString *out[2] = { g_string_new(NULL), g_string_new(NULL) };
+    g_autofree char *how = NULL;
+    GError *spawn_error = NULL;
+    gboolean finished;
+
+    if (stdout_text)
+        *stdout_text = NULL;
+    if (stderr_text)
+        *stderr_text = NULL;
+    if (!g_spawn_async_with_pipes(NULL, (char **) argv, NULL,
+                                  G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_SEARCH_PATH, NULL, NULL,
+                                  &pid, NULL, &fds[0], &fds[1], &spawn_error)) {
+        g_set_error(error, XVM_ERROR, XVM_ERROR_SCRIPT_FAILED, "%s cannot run: %s",
+                    argv[0], spawn_error->message);
+        g_error_free(spawn_error);
+        g_string_free(out[0], TRUE);
+        g_string_free(out[1], TRUE);
+        return FALSE;
+    }
+    finished = wait_child(pid, fds, deadline, out, &wait_status);
+    for (int i = 0; i < 2; i++) {
+        if (fds[i] >= 0)
+            close(fds[i]);
+    }
+    if (stdout_text)
+        *stdout_text = g_strdup(g_strstrip(out[0]->str));
+    if (stderr_text)
+        *stderr_text = g_strdup(g_strstrip(out[1]->str));
+    g_string_free(out[0], TRUE);
+    g_string_free(out[1], TRUE);
+    if (!finished) {
+        g_set_error(error, XVM_ERROR, XVM_ERROR_TIMEOUT,
+                    "%s did not finish before the deadline and was killed", argv[0]);
+        return FALSE;
+    }
+    if (WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0)
+        return TRUE;
+    how = xvm_describe_wait_status(wait_status);
+    g_set_error(error, XVM_ERROR, XVM_ERROR_SCRIPT_FAILED, "%s %s", argv[0], how);
+    return FALSE;
 }
 
 gboolean
@@ -71,33 +124,6 @@ xvm_run_program(const char *argv0, const XvmDeadline *deadline, char **stderr_te
                 GError **error)
 {
     const char *argv[] = { argv0, NULL };
-    GPid pid;
-    int err_fd = -1, wait_status = 0;
-    g_autoptr(GString) err = g_string_new(NULL);
-    g_autofree char *how = NULL;
-    GError *spawn_error = NULL;
-    gboolean finished;
 
-    *stderr_text = NULL;
-    if (!g_spawn_async_with_pipes(NULL, (char **) argv, NULL,
-                                  G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL,
-                                  NULL, NULL, &pid, NULL, NULL, &err_fd, &spawn_error)) {
-        g_set_error(error, XVM_ERROR, XVM_ERROR_SCRIPT_FAILED, "%s cannot run: %s",
-                    argv0, spawn_error->message);
-        g_error_free(spawn_error);
-        return FALSE;
-    }
-    finished = wait_child(pid, err_fd, deadline, err, &wait_status);
-    close(err_fd);
-    *stderr_text = g_strdup(g_strstrip(err->str));
-    if (!finished) {
-        g_set_error(error, XVM_ERROR, XVM_ERROR_TIMEOUT,
-                    "%s did not finish before the deadline and was killed", argv0);
-        return FALSE;
-    }
-    if (WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0)
-        return TRUE;
-    how = xvm_describe_wait_status(wait_status);
-    g_set_error(error, XVM_ERROR, XVM_ERROR_SCRIPT_FAILED, "%s %s", argv0, how);
-    return FALSE;
+    return xvm_run_argv(argv, deadline, NULL, stderr_text, error);
 }

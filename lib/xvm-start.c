@@ -48,16 +48,25 @@ static gboolean
 create_domain(XvmContext *ctx, GError **error)
 {
     g_autofree char *xml = xvm_domxml_with_marker(ctx->config, ctx->req->instance, error);
+    g_autoptr(GError) token_error = NULL;
+    gboolean ok;
 
     if (xml == NULL)
         return FALSE;
     xvm_log_info("creating domain %s (%s)", ctx->name,
                  ctx->params->persistent ? "persistent" : "transient");
-    if (!ctx->virt->ops->create(ctx->virt, xml, ctx->params->persistent, error)) {
+    /* The hook guard lets this start through while the token is there. */
+    xvm_context_register_guard(ctx);
+    if (!xvm_guard_token_write(ctx->guard, "start", ctx->name, getpid(),
+                               g_get_real_time() / G_USEC_PER_SEC
+                                   + xvm_deadline_remaining_ms(&ctx->deadline) / 1000 + 1,
+                               &token_error))
+        xvm_log_warn("cannot write the guard's start token: %s", token_error->message);
+    ok = ctx->virt->ops->create(ctx->virt, xml, ctx->params->persistent, error);
+    xvm_guard_token_remove(ctx->guard, "start", ctx->name);
+    if (!ok)
         g_prefix_error(error, "cannot start %s: ", ctx->name);
-        return FALSE;
-    }
-    return TRUE;
+    return ok;
 }
 
 /* Waits until the domain runs and its checks pass; fails as soon as it
