@@ -248,7 +248,10 @@ xvm_domxml_load(const char *path, GError **error)
         return NULL;
     cfg = xvm_domxml_parse(text, len, &parse_error);
     if (cfg == NULL) {
-        g_propagate_prefixed_error(error, parse_error, "%s: ", path);
+        /* The cause first: Pacemaker keeps only 127 bytes of a reason. */
+        g_set_error(error, XVM_ERROR, parse_error->code, "%s (in %s)", parse_error->message,
+                    path);
+        g_error_free(parse_error);
         return NULL;
     }
     return cfg;

@@ -48,9 +48,8 @@ check_config(XvmContext *ctx, GError **error)
 }
 
 static gboolean
-check_uri_template(XvmContext *ctx, const char *what, char *uri, GError **error)
+check_uri_template(XvmContext *ctx, const char *what, const char *uri, GError **error)
 {
-    g_autofree char *owned = uri;
     g_autoptr(GError) parse_error = NULL;
     g_autoptr(GUri) parsed = uri ? g_uri_parse(uri, G_URI_FLAGS_NON_DNS, &parse_error) : NULL;
     GError *cause = NULL;
@@ -68,13 +67,13 @@ static gboolean
 check_migration_uris(XvmContext *ctx, GError **error)
 {
     GError *cause = NULL;
-    char *remote = xvm_uri_remote(ctx->params, "NODE", &cause);
+    g_autofree char *remote = xvm_uri_remote(ctx->params, "NODE", &cause);
+    g_autofree char *data = xvm_uri_migration(ctx->params, "NODE");
 
     if (remote == NULL)
         return check(ctx, FALSE, error, cause, "remote libvirt URI");
     return check_uri_template(ctx, "remote libvirt URI for node NODE:", remote, error)
-           && check_uri_template(ctx, "migration data URI for node NODE:",
-                                 xvm_uri_migration(ctx->params, "NODE"), error);
+           && check_uri_template(ctx, "migration data URI for node NODE:", data, error);
 }
 
 static gboolean
