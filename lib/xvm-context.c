@@ -152,6 +152,7 @@ xvm_context_observe(XvmContext *ctx, XvmDomainStatus *status, GError **error)
         g_set_error(error, XVM_ERROR, XVM_ERROR_DOMAIN_FAILED,
                     "a different domain named %s (UUID %s) exists here; config has UUID %s",
                     ctx->name, status->uuid, ctx->uuid);
+        xvm_domain_status_clear(status);
         return FALSE;
     }
     return TRUE;

@@ -18,10 +18,36 @@
  * entity bomb. */
 #define XVM_XML_PARSE_FLAGS (XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING)
 
+/* libvirt also accepts 32 hex digits without dashes: returns the canonical
+ * dashed lower-case form libvirt reports, or NULL. */
+static char *
+uuid_canonical(const char *text)
+{
+    GString *hex = g_string_new(NULL);
+
+    for (const char *p = text; *p; p++) {
+        if (g_ascii_isxdigit(*p))
+            g_string_append_c(hex, g_ascii_tolower(*p));
+        else if (*p != '-')
+            break;
+    }
+    if (hex->len != 32 || (strlen(text) != 32 && !g_uuid_string_is_valid(text))) {
+        g_string_free(hex, TRUE);
+        return NULL;
+    }
+    g_string_insert_c(hex, 20, '-');
+    g_string_insert_c(hex, 16, '-');
+    g_string_insert_c(hex, 12, '-');
+    g_string_insert_c(hex, 8, '-');
+    return g_string_free(hex, FALSE);
+}
+
 gboolean
 xvm_uuid_is_valid(const char *text)
 {
-    return text != NULL && g_uuid_string_is_valid(text);
+    g_autofree char *canonical = text ? uuid_canonical(text) : NULL;
+
+    return canonical != NULL;
 }
 
 static gboolean
@@ -31,9 +57,10 @@ is_element(xmlNode *node, const char *name)
            && strcmp((const char *) node->name, name) == 0;
 }
 
-/* The text of an element with no child elements, or NULL. */
+/* The text of an element with no child elements, or NULL.  strip: drop
+ * surrounding blanks (libvirt keeps them in a name, trims a UUID). */
 static char *
-element_text(xmlNode *node)
+element_text(xmlNode *node, gboolean strip)
 {
     GString *text = g_string_new(NULL);
 
@@ -44,7 +71,7 @@ element_text(xmlNode *node)
         }
         g_string_append(text, (const char *) c->content);
     }
-    return g_strstrip(g_string_free(text, FALSE));
+    return strip ? g_strstrip(g_string_free(text, FALSE)) : g_string_free(text, FALSE);
 }
 
 /* The single child element called name: sets *count to how many there are. */
@@ -64,6 +91,16 @@ only_child(xmlNode *parent, const char *name, int *count)
 }
 
 static gboolean
+is_blank(const char *text)
+{
+    for (; *text; text++) {
+        if (!g_ascii_isspace(*text))
+            return FALSE;
+    }
+    return TRUE;
+}
+
+static gboolean
 read_name(XvmDomainConfig *cfg, xmlNode *root, GError **error)
 {
     int count;
@@ -75,8 +112,9 @@ read_name(XvmDomainConfig *cfg, xmlNode *root, GError **error)
                           : "the domain XML has no <name>", count);
         return FALSE;
     }
-    cfg->name = element_text(name);
-    if (cfg->name == NULL || cfg->name[0] == '\0' || strchr(cfg->name, '/')) {
+    cfg->name = element_text(name, FALSE);
+    if (cfg->name == NULL || is_blank(cfg->name) || strchr(cfg->name, '/')
+        || strchr(cfg->name, '\n')) {
         g_set_error(error, XVM_ERROR, XVM_ERROR_CONFIG_INVALID,
                     "the domain's <name> is empty or not a plain name");
         return FALSE;
@@ -93,13 +131,13 @@ read_uuid(XvmDomainConfig *cfg, xmlNode *root, GError **error)
 
     if (count == 0)
         return TRUE;
-    text = count == 1 ? element_text(uuid) : NULL;
-    if (!xvm_uuid_is_valid(text)) {
+    text = count == 1 ? element_text(uuid, TRUE) : NULL;
+    cfg->uuid = text ? uuid_canonical(text) : NULL;
+    if (cfg->uuid == NULL) {
         g_set_error(error, XVM_ERROR, XVM_ERROR_CONFIG_INVALID,
                     "the domain's <uuid> is not one valid UUID");
         return FALSE;
     }
-    cfg->uuid = g_ascii_strdown(text, -1);
     return TRUE;
 }
 
@@ -136,7 +174,7 @@ read_devices(XvmDomainConfig *cfg, xmlNode *root)
 
     for (xmlNode *c = devices ? devices->children : NULL; c; c = c->next) {
         if (is_element(c, "emulator") && cfg->emulator == NULL)
-            cfg->emulator = element_text(c);
+            cfg->emulator = element_text(c, TRUE);
         else if (is_element(c, "disk"))
             read_disk_source(c, paths);
     }

@@ -172,11 +172,13 @@ xvm_guard_decide(const XvmGuardPaths *paths, const char *name, const char *op,
 char *
 xvm_guard_hook_script(const char *agent_path)
 {
+    g_autofree char *quoted = g_shell_quote(agent_path);
+
     return g_strdup_printf(
         "#!/bin/sh\n"
         "# Installed by \"domain install-guard\" (ocf:xvm:domain): refuses to start a\n"
         "# domain the cluster manages unless the cluster's agent starts it here.\n"
         "# It reads only local files and never calls libvirt.\n"
         "[ -x %s ] || exit 0\n"
-        "exec %s hook qemu \"$@\"\n", agent_path, agent_path);
+        "exec %s hook qemu \"$@\"\n", quoted, quoted);
 }

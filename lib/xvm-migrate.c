@@ -174,7 +174,9 @@ xvm_action_migrate_to(XvmContext *ctx, GError **error)
                    call->data_uri ? ", data to " : "", call->data_uri ? call->data_uri : "");
     job = xvm_job_start("xvm-migrate", migration_call_run, call, migration_call_free);
     aborted = watch_migration(ctx, job);
-    if (aborted || !xvm_job_wait(job, 0) || !xvm_job_result(job, &local))
+    /* The job's own answer decides, even after an abort: a migration that
+     * completed as it was being aborted did move the domain. */
+    if (!xvm_job_wait(job, 0) || !xvm_job_result(job, &local))
         return migration_failed(ctx, target, aborted, local, error);
     xvm_context_set_summary(ctx, "domain %s migrated to %s in %.1f s", ctx->name, target,
                             (ctx->deadline.now() - started) / 1e6);
@@ -202,6 +204,7 @@ xvm_action_migrate_from(XvmContext *ctx, GError **error)
      * over when migrate_to returns); wait only for it to settle. */
     while (!xvm_deadline_passed(&ctx->deadline)) {
         XvmDomainStatus st = { 0 };
+        guint64 seen = ctx->virt->ops->event_count(ctx->virt);
 
         g_clear_error(&local);
         if (!xvm_context_observe(ctx, &st, &local))
@@ -216,7 +219,8 @@ xvm_action_migrate_from(XvmContext *ctx, GError **error)
                                     ctx->req->migrate_source);
             return XVM_OCF_SUCCESS;
         }
-        ctx->virt->ops->wait_event(ctx->virt, MIN(500, xvm_deadline_remaining_ms(&ctx->deadline)));
+        ctx->virt->ops->wait_event(ctx->virt, seen,
+                                   MIN(500, xvm_deadline_remaining_ms(&ctx->deadline)));
     }
     g_prefix_error(&local, "domain %s did not arrive from %s in time: ", ctx->name,
                    ctx->req->migrate_source);

@@ -51,12 +51,14 @@ observe_settled(XvmContext *ctx, XvmDomainStatus *st, GError **error)
 
     settle.end_us = MIN(ctx->deadline.end_us, ctx->deadline.now() + XVM_SETTLE_MS * 1000);
     for (;;) {
+        guint64 seen = ctx->virt->ops->event_count(ctx->virt);
+
         if (!xvm_context_observe(ctx, st, error))
             return FALSE;
         if (!st->found || xvm_health_classify(st->state, st->reason, &why)
                               != XVM_HEALTH_TRANSIENT || xvm_deadline_passed(&settle))
             return TRUE;
-        ctx->virt->ops->wait_event(ctx->virt, MIN(250, xvm_deadline_remaining_ms(&settle)));
+        ctx->virt->ops->wait_event(ctx->virt, seen, MIN(250, xvm_deadline_remaining_ms(&settle)));
     }
 }
 

@@ -7,6 +7,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <glib-unix.h>
+
 #include "xvm-error.h"
 
 #define XVM_STDERR_KEEP 4096
@@ -22,20 +24,34 @@ xvm_describe_wait_status(int wait_status)
     return g_strdup_printf("ended in an unknown way (wait status 0x%x)", wait_status);
 }
 
-/* Reads what is available; returns FALSE at end of file. */
-static gboolean
+typedef enum {
+    READ_DATA,
+    READ_EOF,
+    READ_WOULD_BLOCK,
+} ReadResult;
+
+/* Reads what is available from a non-blocking pipe. */
+static ReadResult
 drain(int fd, GString *out)
 {
     char buf[1024];
     ssize_t n = read(fd, buf, sizeof(buf));
 
     if (n < 0 && (errno == EINTR || errno == EAGAIN))
-        return TRUE;
+        return READ_WOULD_BLOCK;
     if (n <= 0)
-        return FALSE;
+        return READ_EOF;
     if (out->len < XVM_STDERR_KEEP)
         g_string_append_len(out, buf, MIN((gsize) n, XVM_STDERR_KEEP - out->len));
-    return TRUE;
+    return READ_DATA;
+}
+
+/* The program and anything it started share a process group, so that a
+ * deadline kills them all. */
+static void
+child_setup(gpointer data G_GNUC_UNUSED)
+{
+    setpgid(0, 0);
 }
 
 /* Waits for the child, collecting its output; kills it at the deadline. */
@@ -49,20 +65,23 @@ wait_child(GPid pid, int fds[2], const XvmDeadline *deadline, GString *out[2],
         gint64 left = xvm_deadline_remaining_ms(deadline);
 
         if (waitpid(pid, wait_status, WNOHANG) == pid) {
+            /* Take what is buffered, but do not wait for anything it left
+             * running in the background: that is killed with its group. */
             for (int i = 0; i < 2; i++) {
-                while (fds[i] >= 0 && drain(fds[i], out[i]))
+                while (fds[i] >= 0 && drain(fds[i], out[i]) == READ_DATA)
                     ;
             }
+            kill(-pid, SIGKILL);
             return TRUE;
         }
         if (left <= 0) {
-            kill(pid, SIGKILL);
+            kill(-pid, SIGKILL);
             waitpid(pid, wait_status, 0);
             return FALSE;
         }
         if (poll(pfd, 2, (int) MIN(left, 50)) > 0) {
             for (int i = 0; i < 2; i++) {
-                if (pfd[i].revents && !drain(fds[i], out[i])) {
+                if (pfd[i].revents && drain(fds[i], out[i]) == READ_EOF) {
                     close(fds[i]);
                     fds[i] = -1;
                 }
@@ -87,8 +106,8 @@ xvm_run_argv(const char *const *argv, const XvmDeadline *deadline, char **stdout
     if (stderr_text)
         *stderr_text = NULL;
     if (!g_spawn_async_with_pipes(NULL, (char **) argv, NULL,
-                                  G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_SEARCH_PATH, NULL, NULL,
-                                  &pid, NULL, &fds[0], &fds[1], &spawn_error)) {
+                                  G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_SEARCH_PATH, child_setup,
+                                  NULL, &pid, NULL, &fds[0], &fds[1], &spawn_error)) {
         g_set_error(error, XVM_ERROR, XVM_ERROR_SCRIPT_FAILED, "%s cannot run: %s",
                     argv[0], spawn_error->message);
         g_error_free(spawn_error);
@@ -96,6 +115,8 @@ xvm_run_argv(const char *const *argv, const XvmDeadline *deadline, char **stdout
         g_string_free(out[1], TRUE);
         return FALSE;
     }
+    g_unix_set_fd_nonblocking(fds[0], TRUE, NULL);
+    g_unix_set_fd_nonblocking(fds[1], TRUE, NULL);
     finished = wait_child(pid, fds, deadline, out, &wait_status);
     for (int i = 0; i < 2; i++) {
         if (fds[i] >= 0)

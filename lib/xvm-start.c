@@ -78,6 +78,7 @@ wait_until_running(XvmContext *ctx, GError **error)
         XvmDomainStatus st = { 0 };
         GError *local = NULL;
         const char *why = "gone";
+        guint64 seen = ctx->virt->ops->event_count(ctx->virt);
         XvmHealth health;
 
         if (!xvm_context_observe(ctx, &st, &local))
@@ -103,7 +104,8 @@ wait_until_running(XvmContext *ctx, GError **error)
             return XVM_OCF_ERR_GENERIC;
         }
         g_clear_error(&local);
-        ctx->virt->ops->wait_event(ctx->virt, MIN(500, xvm_deadline_remaining_ms(&ctx->deadline)));
+        ctx->virt->ops->wait_event(ctx->virt, seen,
+                                   MIN(500, xvm_deadline_remaining_ms(&ctx->deadline)));
     }
 }
 

@@ -32,6 +32,7 @@ wait_until_off(XvmContext *ctx, const XvmDeadline *until, GError **error)
 {
     for (;;) {
         XvmDomainStatus st = { 0 };
+        guint64 seen = ctx->virt->ops->event_count(ctx->virt);
         gboolean off;
 
         if (!xvm_context_observe(ctx, &st, error))
@@ -43,7 +44,7 @@ wait_until_off(XvmContext *ctx, const XvmDeadline *until, GError **error)
         if (xvm_deadline_passed(until))
             return FALSE;
         /* Events wake us at once; the timeout only guards a lost event. */
-        ctx->virt->ops->wait_event(ctx->virt, MIN(1000, xvm_deadline_remaining_ms(until)));
+        ctx->virt->ops->wait_event(ctx->virt, seen, MIN(1000, xvm_deadline_remaining_ms(until)));
     }
 }
 
@@ -104,18 +105,22 @@ destroy(XvmContext *ctx, GError **error)
         if (error && *error)
             return FALSE;
     }
-    g_set_error(error, XVM_ERROR, XVM_ERROR_TIMEOUT,
+    /* Not TIMEOUT: that would read as "libvirt unreachable" and send stop to
+     * the process table, while libvirt does answer that the domain runs. */
+    g_set_error(error, XVM_ERROR, XVM_ERROR_DOMAIN_FAILED,
                 "domain %s still runs after destroy", ctx->name);
     return FALSE;
 }
 
+/* Waits up to wait_ms, and never past the action's deadline. */
 static gboolean
-process_gone(pid_t pid, gint64 wait_ms)
+process_gone(XvmContext *ctx, pid_t pid, gint64 wait_ms)
 {
-    gint64 end = g_get_monotonic_time() + wait_ms * 1000;
+    XvmDeadline until = xvm_deadline_before(&ctx->deadline, 0);
 
+    until.end_us = MIN(until.end_us, until.now() + wait_ms * 1000);
     while (kill(pid, 0) == 0 || errno != ESRCH) {
-        if (g_get_monotonic_time() >= end)
+        if (xvm_deadline_passed(&until))
             return FALSE;
         g_usleep(50 * 1000);
     }
@@ -140,8 +145,8 @@ stop_by_process_table(XvmContext *ctx, GError *libvirt_error, GError **error)
         xvm_log_warn("%s; killing QEMU process %d of %s", libvirt_error->message,
                      (int) pid, ctx->name);
         kill(pid, SIGTERM);
-        if (process_gone(pid, XVM_QEMU_TERM_MS)
-            || (kill(pid, SIGKILL) == 0 && process_gone(pid, XVM_QEMU_TERM_MS))) {
+        if (process_gone(ctx, pid, XVM_QEMU_TERM_MS)
+            || (kill(pid, SIGKILL) == 0 && process_gone(ctx, pid, XVM_QEMU_TERM_MS))) {
             g_error_free(libvirt_error);
             return XVM_OCF_SUCCESS;
         }
@@ -150,6 +155,8 @@ stop_by_process_table(XvmContext *ctx, GError *libvirt_error, GError **error)
     return xvm_action_fail(ctx, error, libvirt_error);
 }
 
+/* libvirt's own "operation timed out" and a lost connection both mean the
+ * daemon cannot tell us anything. */
 static gboolean
 libvirt_unreachable(const GError *error)
 {

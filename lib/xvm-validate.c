@@ -35,8 +35,19 @@ check_config(XvmContext *ctx, GError **error)
     g_autofree char *what = g_strdup_printf("domain XML %s", ctx->params->config);
     GError *cause = ctx->config_error ? g_error_copy(ctx->config_error) : NULL;
 
+    /* Level 0 judges the configuration, not this node: pcs may run it on a
+     * node that does not mount the VM's storage (ocf-contract.md 1.4). */
+    if (cause && cause->code == XVM_ERROR_CONFIG_UNREADABLE && ctx->req->check_level < 10) {
+        xvm_report_add(ctx->report, XVM_CHECK_WARN, "%s: %s; its content was not checked",
+                       what, cause->message);
+        xvm_log_warn("%s; its content was not checked", cause->message);
+        g_error_free(cause);
+        return TRUE;
+    }
     if (!check(ctx, cause == NULL, error, cause, what))
         return FALSE;
+    if (ctx->config == NULL)
+        return TRUE;
     xvm_report_add(ctx->report, XVM_CHECK_INFO, "domain %s, UUID %s, type %s",
                    ctx->config->name, ctx->config->uuid ? ctx->config->uuid : "(none)",
                    ctx->config->type ? ctx->config->type : "(none)");
@@ -107,6 +118,7 @@ xvm_action_validate(XvmContext *ctx, GError **error)
         return xvm_action_fail(ctx, error, local);
     if (ctx->req->check_level >= 10 && !check_node(ctx, &local))
         return xvm_action_fail(ctx, error, local);
-    xvm_context_set_summary(ctx, "configuration of %s is valid", ctx->config->name);
+    xvm_context_set_summary(ctx, "configuration of %s is valid",
+                            ctx->config ? ctx->config->name : ctx->params->config);
     return XVM_OCF_SUCCESS;
 }

@@ -31,7 +31,20 @@ typedef struct {
     GCond changed;
     guint64 events;     /* lifecycle events seen so far */
     gboolean unhealthy; /* a call failed on the connection itself */
+    gint refs;          /* the XvmVirt's and the event callback's */
 } LibvirtPriv;
+
+static void
+priv_unref(gpointer data)
+{
+    LibvirtPriv *priv = data;
+
+    if (!g_atomic_int_dec_and_test(&priv->refs))
+        return;
+    g_mutex_clear(&priv->lock);
+    g_cond_clear(&priv->changed);
+    g_free(priv);
+}
 
 static void
 quiet_error_handler(void *opaque G_GNUC_UNUSED, virErrorPtr err G_GNUC_UNUSED)
@@ -203,9 +216,13 @@ lv_connect(XvmVirt *v, const char *uri, gint64 timeout_ms, GError **error)
     priv->conn = g_steal_pointer(&a->conn);
     connect_attempt_unref(a);
     virConnectSetKeepAlive(priv->conn, KEEPALIVE_INTERVAL_S, KEEPALIVE_COUNT);
+    /* libvirt calls priv_unref once the callback can no longer run. */
+    g_atomic_int_inc(&priv->refs);
     priv->lifecycle_callback = virConnectDomainEventRegisterAny(
         priv->conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
-        VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle), priv, NULL);
+        VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle), priv, priv_unref);
+    if (priv->lifecycle_callback < 0)
+        priv_unref(priv);
     return TRUE;
 }
 
@@ -451,16 +468,26 @@ lv_abort_job(XvmVirt *v, const char *name, GError **error)
     return TRUE;
 }
 
+static guint64
+lv_event_count(XvmVirt *v)
+{
+    LibvirtPriv *priv = v->priv;
+    guint64 count;
+
+    g_mutex_lock(&priv->lock);
+    count = priv->events;
+    g_mutex_unlock(&priv->lock);
+    return count;
+}
+
 static void
-lv_wait_event(XvmVirt *v, gint64 timeout_ms)
+lv_wait_event(XvmVirt *v, guint64 seen, gint64 timeout_ms)
 {
     LibvirtPriv *priv = v->priv;
     gint64 end = g_get_monotonic_time() + MAX(timeout_ms, 0) * 1000;
-    guint64 seen;
 
     g_mutex_lock(&priv->lock);
-    seen = priv->events;
-    while (priv->events == seen && g_cond_wait_until(&priv->changed, &priv->lock, end))
+    while (priv->events <= seen && g_cond_wait_until(&priv->changed, &priv->lock, end))
         ;
     g_mutex_unlock(&priv->lock);
 }
@@ -478,11 +505,8 @@ lv_free(XvmVirt *v)
             virConnectDomainEventDeregisterAny(priv->conn, priv->lifecycle_callback);
         virConnectClose(priv->conn);
     }
-    if (priv->conn == NULL || !priv->unhealthy) {
-        g_mutex_clear(&priv->lock);
-        g_cond_clear(&priv->changed);
-        g_free(priv);
-    }
+    if (priv->conn == NULL || !priv->unhealthy)
+        priv_unref(priv);
 }
 
 static const XvmVirtOps libvirt_ops = {
@@ -496,6 +520,7 @@ static const XvmVirtOps libvirt_ops = {
     .migrate = lv_migrate,
     .job_progress = lv_job_progress,
     .abort_job = lv_abort_job,
+    .event_count = lv_event_count,
     .wait_event = lv_wait_event,
     .free = lv_free,
 };
@@ -508,5 +533,6 @@ xvm_virt_libvirt_new(void)
     g_mutex_init(&priv->lock);
     g_cond_init(&priv->changed);
     priv->lifecycle_callback = -1;
+    priv->refs = 1;
     return xvm_virt_new(&libvirt_ops, priv);
 }

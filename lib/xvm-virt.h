@@ -49,8 +49,12 @@ typedef struct {
     gboolean (*migrate)(XvmVirt *v, const char *name, const XvmMigration *m, GError **error);
     gboolean (*job_progress)(XvmVirt *v, const char *name, XvmJobProgress *out, GError **error);
     gboolean (*abort_job)(XvmVirt *v, const char *name, GError **error);
-    /* Waits up to timeout_ms for a lifecycle event of any domain. */
-    void (*wait_event)(XvmVirt *v, gint64 timeout_ms);
+    /* How many lifecycle events (of any domain) have been seen so far. */
+    guint64 (*event_count)(XvmVirt *v);
+    /* Waits up to timeout_ms until more than seen events have been seen.
+     * Taking the count before looking at a domain and waiting with it after
+     * closes the race with an event that arrives in between. */
+    void (*wait_event)(XvmVirt *v, guint64 seen, gint64 timeout_ms);
     void (*free)(XvmVirt *v);
 } XvmVirtOps;
 

@@ -1,0 +1,635 @@
+#include "fake-virt.h"
+
+#include <string.h>
+#include <libvirt/libvirt.h>   /* the state enums the script speaks in */
+
+#include "fake-clock.h"
+
+/* A migration nobody aborts gives up after this much real time, so that a
+ * bug in the agent fails one test instead of hanging the suite. */
+#define FAKE_HANG_SAFETY_US (5 * G_USEC_PER_SEC)
+
+typedef struct {
+    gint64 at_us;       /* absolute, fake clock */
+    gboolean found;
+    int state;
+    int reason;
+} Pending;
+
+typedef struct {
+    FakeOp op;
+    gint64 at_us;
+    char *arg;
+} Call;
+
+typedef struct {
+    gboolean armed;
+    XvmErrorCode code;
+    int times;          /* < 0: forever */
+} Failure;
+
+struct FakeVirt {
+    GMutex lock;
+    GCond changed;
+
+    char *name;
+    char *uuid;
+    gboolean found;
+    int state;
+    int reason;
+    GArray *pending;                    /* Pending, sorted by at_us */
+
+    GArray *reactions[FAKE_N_OPS];      /* FakeStep, per op; NULL: default */
+    Failure failures[FAKE_N_OPS];
+    FakeMigrateMode migrate_mode;
+    gboolean migrating;
+    gboolean aborted;
+    gint64 progress_step_us;
+    char *marked;
+
+    GArray *calls;                      /* Call */
+    XvmMigration last_migration;
+    char *last_dest_uri;
+    char *last_data_uri;
+    guint wait_events;
+};
+
+static const char *const op_names[FAKE_N_OPS] = {
+    [FAKE_OP_CONNECT] = "connect",
+    [FAKE_OP_STATUS] = "status",
+    [FAKE_OP_FIND_MARKED] = "find_marked",
+    [FAKE_OP_CREATE] = "create",
+    [FAKE_OP_SHUTDOWN] = "shutdown",
+    [FAKE_OP_DESTROY] = "destroy",
+    [FAKE_OP_DUMP_XML] = "dump_xml",
+    [FAKE_OP_MIGRATE] = "migrate",
+    [FAKE_OP_JOB_PROGRESS] = "job_progress",
+    [FAKE_OP_ABORT_JOB] = "abort_job",
+};
+
+/* What a successful op does unless the test says otherwise. */
+static const FakeStep create_default[] = {
+    { 0, TRUE, VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_BOOTED }, FAKE_END,
+};
+/* A guest that honours the power button takes a few seconds; transient, it
+ * then vanishes from libvirt. */
+static const FakeStep shutdown_default[] = {
+    { 0, TRUE, VIR_DOMAIN_SHUTDOWN, VIR_DOMAIN_SHUTDOWN_USER },
+    { 3000, FALSE, 0, 0 }, FAKE_END,
+};
+static const FakeStep gone_now[] = { { 0, FALSE, 0, 0 }, FAKE_END };
+static const FakeStep nothing[] = { FAKE_END };
+
+const char *
+fake_op_name(FakeOp op)
+{
+    return op < FAKE_N_OPS ? op_names[op] : "?";
+}
+
+FakeVirt *
+fake_virt_of(XvmVirt *v)
+{
+    return v->priv;
+}
+
+/* ---- internals (called with the lock held) ------------------------------ */
+
+static void
+apply_due(FakeVirt *f)
+{
+    gint64 now = fake_clock_now();
+
+    while (f->pending->len > 0) {
+        Pending *p = &g_array_index(f->pending, Pending, 0);
+
+        if (p->at_us > now)
+            break;
+        f->found = p->found;
+        f->state = p->state;
+        f->reason = p->reason;
+        g_array_remove_index(f->pending, 0);
+    }
+}
+
+static gint
+pending_cmp(gconstpointer a, gconstpointer b)
+{
+    gint64 x = ((const Pending *) a)->at_us, y = ((const Pending *) b)->at_us;
+
+    return x < y ? -1 : x > y;
+}
+
+static void
+schedule_locked(FakeVirt *f, const FakeStep *steps)
+{
+    gint64 now = fake_clock_now();
+
+    for (const FakeStep *s = steps; s->after_ms >= 0; s++) {
+        Pending p = { now + s->after_ms * 1000, s->found, s->state, s->reason };
+
+        g_array_append_val(f->pending, p);
+    }
+    /* Stable: steps at the same time apply in the order given. */
+    g_array_sort(f->pending, pending_cmp);
+    apply_due(f);
+}
+
+static void
+react(FakeVirt *f, FakeOp op, const FakeStep *fallback)
+{
+    /* A new reaction replaces what an older one still had in store. */
+    g_array_set_size(f->pending, 0);
+    schedule_locked(f, f->reactions[op]
+                       ? (const FakeStep *) (gpointer) f->reactions[op]->data : fallback);
+}
+
+static void
+log_call(FakeVirt *f, FakeOp op, const char *arg)
+{
+    Call call = { op, fake_clock_now(), g_strdup(arg) };
+
+    g_array_append_val(f->calls, call);
+}
+
+/* Consumes one injected failure of op, if any. */
+static gboolean
+injected_failure(FakeVirt *f, FakeOp op, GError **error)
+{
+    Failure *fail = &f->failures[op];
+
+    if (!fail->armed || fail->times == 0)
+        return FALSE;
+    if (fail->times > 0)
+        fail->times--;
+    g_set_error(error, XVM_ERROR, fail->code, "fake %s failed (injected)", fake_op_name(op));
+    return TRUE;
+}
+
+/* Logs the call and applies due states; TRUE when an injected failure
+ * answers it. */
+static gboolean
+begin(FakeVirt *f, FakeOp op, const char *arg, GError **error)
+{
+    g_mutex_lock(&f->lock);
+    apply_due(f);
+    log_call(f, op, arg);
+    return injected_failure(f, op, error);
+}
+
+static gboolean
+end(FakeVirt *f, gboolean ok)
+{
+    g_cond_broadcast(&f->changed);
+    g_mutex_unlock(&f->lock);
+    return ok;
+}
+
+static gboolean
+is_ours(FakeVirt *f, const char *name)
+{
+    return name && strcmp(name, f->name) == 0;
+}
+
+/* ---- the ops ------------------------------------------------------------------ */
+
+static gboolean
+fake_connect(XvmVirt *v, const char *uri, gint64 timeout_ms, GError **error)
+{
+    FakeVirt *f = v->priv;
+
+    g_assert_cmpint(timeout_ms, >, 0);
+    if (begin(f, FAKE_OP_CONNECT, uri, error))
+        return end(f, FALSE);
+    return end(f, TRUE);
+}
+
+static gboolean
+fake_status(XvmVirt *v, const char *name, XvmDomainStatus *out, GError **error)
+{
+    FakeVirt *f = v->priv;
+
+    xvm_domain_status_clear(out);
+    if (begin(f, FAKE_OP_STATUS, name, error))
+        return end(f, FALSE);
+    if (is_ours(f, name) && f->found) {
+        out->found = TRUE;
+        out->state = f->state;
+        out->reason = f->reason;
+        out->uuid = g_strdup(f->uuid);
+    }
+    return end(f, TRUE);
+}
+
+static gboolean
+fake_find_marked(XvmVirt *v, const char *instance, char **name, GError **error)
+{
+    FakeVirt *f = v->priv;
+
+    *name = NULL;
+    if (begin(f, FAKE_OP_FIND_MARKED, instance, error))
+        return end(f, FALSE);
+    *name = g_strdup(f->marked);
+    return end(f, TRUE);
+}
+
+static gboolean
+fake_create(XvmVirt *v, const char *xml, gboolean persistent G_GNUC_UNUSED, GError **error)
+{
+    FakeVirt *f = v->priv;
+
+    if (begin(f, FAKE_OP_CREATE, xml, error))
+        return end(f, FALSE);
+    react(f, FAKE_OP_CREATE, create_default);
+    return end(f, TRUE);
+}
+
+static gboolean
+fake_shutdown(XvmVirt *v, const char *name, guint modes G_GNUC_UNUSED, GError **error)
+{
+    FakeVirt *f = v->priv;
+
+    if (begin(f, FAKE_OP_SHUTDOWN, name, error))
+        return end(f, FALSE);
+    if (!is_ours(f, name) || !f->found) {
+        g_set_error(error, XVM_ERROR, XVM_ERROR_NO_DOMAIN, "fake: no domain %s", name);
+        return end(f, FALSE);
+    }
+    react(f, FAKE_OP_SHUTDOWN, shutdown_default);
+    return end(f, TRUE);
+}
+
+static gboolean
+fake_destroy(XvmVirt *v, const char *name, GError **error)
+{
+    FakeVirt *f = v->priv;
+
+    if (begin(f, FAKE_OP_DESTROY, name, error))
+        return end(f, FALSE);
+    if (!is_ours(f, name) || !f->found) {
+        g_set_error(error, XVM_ERROR, XVM_ERROR_NO_DOMAIN, "fake: no domain %s", name);
+        return end(f, FALSE);
+    }
+    react(f, FAKE_OP_DESTROY, gone_now);
+    return end(f, TRUE);
+}
+
+static gboolean
+fake_dump_xml(XvmVirt *v, const char *name, char **xml, GError **error)
+{
+    FakeVirt *f = v->priv;
+
+    *xml = NULL;
+    if (begin(f, FAKE_OP_DUMP_XML, name, error))
+        return end(f, FALSE);
+    *xml = g_strdup_printf("<domain type='kvm'><name>%s</name><uuid>%s</uuid>"
+                           "<description>saved by the fake</description></domain>\n",
+                           f->name, f->uuid);
+    return end(f, TRUE);
+}
+
+static void
+remember_migration(FakeVirt *f, const XvmMigration *m)
+{
+    g_free(f->last_dest_uri);
+    g_free(f->last_data_uri);
+    f->last_dest_uri = g_strdup(m->dest_uri);
+    f->last_data_uri = g_strdup(m->data_uri);
+    f->last_migration = *m;
+    f->last_migration.dest_uri = f->last_dest_uri;
+    f->last_migration.data_uri = f->last_data_uri;
+}
+
+/* Blocks, lock held (released while waiting), until abort_job. */
+static gboolean
+hang_until_aborted(FakeVirt *f, GError **error)
+{
+    gint64 give_up = g_get_monotonic_time() + FAKE_HANG_SAFETY_US;
+
+    while (!f->aborted && g_cond_wait_until(&f->changed, &f->lock, give_up))
+        ;
+    if (f->aborted) {
+        g_set_error(error, XVM_ERROR, XVM_ERROR_MIGRATION,
+                    "operation aborted: migration out job: canceled by client");
+        return FALSE;
+    }
+    g_set_error(error, XVM_ERROR, XVM_ERROR_INTERNAL,
+                "fake: the hung migration was never aborted");
+    return FALSE;
+}
+
+static gboolean
+fake_migrate(XvmVirt *v, const char *name, const XvmMigration *m, GError **error)
+{
+    FakeVirt *f = v->priv;
+    gboolean ok = FALSE;
+
+    if (begin(f, FAKE_OP_MIGRATE, m->dest_uri, error))
+        return end(f, FALSE);
+    remember_migration(f, m);
+    f->migrating = TRUE;
+    f->aborted = FALSE;
+    switch (f->migrate_mode) {
+    case FAKE_MIGRATE_SUCCEEDS:
+        react(f, FAKE_OP_MIGRATE, gone_now);
+        ok = is_ours(f, name);
+        break;
+    case FAKE_MIGRATE_FAILS:
+        g_set_error(error, XVM_ERROR, XVM_ERROR_LIBVIRT,
+                    "unable to connect to server at 'node2:49152': Connection refused");
+        break;
+    case FAKE_MIGRATE_HANGS:
+        ok = hang_until_aborted(f, error);
+        break;
+    }
+    f->migrating = FALSE;
+    return end(f, ok);
+}
+
+static gboolean
+fake_job_progress(XvmVirt *v, const char *name, XvmJobProgress *out, GError **error)
+{
+    FakeVirt *f = v->priv;
+
+    memset(out, 0, sizeof(*out));
+    if (begin(f, FAKE_OP_JOB_PROGRESS, name, error))
+        return end(f, FALSE);
+    fake_clock_advance_us(f->progress_step_us);
+    apply_due(f);
+    out->active = f->migrating;
+    out->data_total = 512 << 20;
+    out->data_remaining = 100 << 20;
+    return end(f, TRUE);
+}
+
+static gboolean
+fake_abort_job(XvmVirt *v, const char *name, GError **error)
+{
+    FakeVirt *f = v->priv;
+
+    if (begin(f, FAKE_OP_ABORT_JOB, name, error))
+        return end(f, FALSE);
+    if (!f->migrating) {
+        g_set_error(error, XVM_ERROR, XVM_ERROR_LIBVIRT, "fake: no job to abort");
+        return end(f, FALSE);
+    }
+    f->aborted = TRUE;
+    return end(f, TRUE);
+}
+
+/* Time passes until the next scripted change or the timeout, whichever is
+ * first.  At least a microsecond: real waits always take some time, and a
+ * caller polling with a 0 ms timeout must still see the clock move. */
+/* The fake's changes come from its script, by time: waiting is time passing. */
+static guint64
+fake_event_count(XvmVirt *v G_GNUC_UNUSED)
+{
+    return 0;
+}
+
+static void
+fake_wait_event(XvmVirt *v, guint64 seen G_GNUC_UNUSED, gint64 timeout_ms)
+{
+    FakeVirt *f = v->priv;
+    gint64 now, until;
+
+    g_mutex_lock(&f->lock);
+    f->wait_events++;
+    apply_due(f);
+    now = fake_clock_now();
+    until = now + MAX(timeout_ms, 0) * 1000;
+    if (f->pending->len > 0)
+        until = MIN(until, g_array_index(f->pending, Pending, 0).at_us);
+    fake_clock_advance_to(MAX(until, now + 1));
+    apply_due(f);
+    g_mutex_unlock(&f->lock);
+}
+
+static void
+fake_free(XvmVirt *v)
+{
+    FakeVirt *f = v->priv;
+
+    for (guint i = 0; i < f->calls->len; i++)
+        g_free(g_array_index(f->calls, Call, i).arg);
+    g_array_unref(f->calls);
+    g_array_unref(f->pending);
+    for (int op = 0; op < FAKE_N_OPS; op++) {
+        if (f->reactions[op])
+            g_array_unref(f->reactions[op]);
+    }
+    g_free(f->name);
+    g_free(f->uuid);
+    g_free(f->marked);
+    g_free(f->last_dest_uri);
+    g_free(f->last_data_uri);
+    g_mutex_clear(&f->lock);
+    g_cond_clear(&f->changed);
+    g_free(f);
+}
+
+static const XvmVirtOps fake_ops = {
+    .connect = fake_connect,
+    .status = fake_status,
+    .find_marked = fake_find_marked,
+    .create = fake_create,
+    .shutdown = fake_shutdown,
+    .destroy = fake_destroy,
+    .dump_xml = fake_dump_xml,
+    .migrate = fake_migrate,
+    .job_progress = fake_job_progress,
+    .abort_job = fake_abort_job,
+    .event_count = fake_event_count,
+    .wait_event = fake_wait_event,
+    .free = fake_free,
+};
+
+XvmVirt *
+fake_virt_new(const char *name, const char *uuid)
+{
+    FakeVirt *f = g_new0(FakeVirt, 1);
+
+    g_mutex_init(&f->lock);
+    g_cond_init(&f->changed);
+    f->name = g_strdup(name);
+    f->uuid = g_strdup(uuid);
+    f->pending = g_array_new(FALSE, FALSE, sizeof(Pending));
+    f->calls = g_array_new(FALSE, FALSE, sizeof(Call));
+    return xvm_virt_new(&fake_ops, f);
+}
+
+/* ---- script setters ------------------------------------------------------------ */
+
+void
+fake_virt_set_state(FakeVirt *f, gboolean found, int state, int reason)
+{
+    g_mutex_lock(&f->lock);
+    f->found = found;
+    f->state = state;
+    f->reason = reason;
+    g_mutex_unlock(&f->lock);
+}
+
+void
+fake_virt_set_uuid(FakeVirt *f, const char *uuid)
+{
+    g_mutex_lock(&f->lock);
+    g_free(f->uuid);
+    f->uuid = g_strdup(uuid);
+    g_mutex_unlock(&f->lock);
+}
+
+void
+fake_virt_schedule(FakeVirt *f, const FakeStep *steps)
+{
+    g_mutex_lock(&f->lock);
+    schedule_locked(f, steps);
+    g_mutex_unlock(&f->lock);
+}
+
+void
+fake_virt_on_success(FakeVirt *f, FakeOp op, const FakeStep *steps)
+{
+    GArray *list = g_array_new(FALSE, FALSE, sizeof(FakeStep));
+    const FakeStep *s = steps ? steps : nothing;
+
+    for (; s->after_ms >= 0; s++)
+        g_array_append_vals(list, s, 1);
+    g_array_append_vals(list, nothing, 1);
+    g_mutex_lock(&f->lock);
+    if (f->reactions[op])
+        g_array_unref(f->reactions[op]);
+    f->reactions[op] = list;
+    g_mutex_unlock(&f->lock);
+}
+
+void
+fake_virt_fail(FakeVirt *f, FakeOp op, XvmErrorCode code, int times)
+{
+    g_mutex_lock(&f->lock);
+    f->failures[op] = (Failure) { TRUE, code, times };
+    g_mutex_unlock(&f->lock);
+}
+
+void
+fake_virt_set_migrate(FakeVirt *f, FakeMigrateMode mode)
+{
+    g_mutex_lock(&f->lock);
+    f->migrate_mode = mode;
+    g_mutex_unlock(&f->lock);
+}
+
+void
+fake_virt_set_progress_step(FakeVirt *f, gint64 ms)
+{
+    g_mutex_lock(&f->lock);
+    f->progress_step_us = ms * 1000;
+    g_mutex_unlock(&f->lock);
+}
+
+void
+fake_virt_set_marked(FakeVirt *f, const char *name)
+{
+    g_mutex_lock(&f->lock);
+    g_free(f->marked);
+    f->marked = g_strdup(name);
+    g_mutex_unlock(&f->lock);
+}
+
+/* ---- the log --------------------------------------------------------------------- */
+
+guint
+fake_virt_count(FakeVirt *f, FakeOp op)
+{
+    guint n = 0;
+
+    g_mutex_lock(&f->lock);
+    for (guint i = 0; i < f->calls->len; i++)
+        n += g_array_index(f->calls, Call, i).op == op;
+    g_mutex_unlock(&f->lock);
+    return n;
+}
+
+guint
+fake_virt_count_all(FakeVirt *f)
+{
+    guint n;
+
+    g_mutex_lock(&f->lock);
+    n = f->calls->len;
+    g_mutex_unlock(&f->lock);
+    return n;
+}
+
+gint64
+fake_virt_call_us(FakeVirt *f, FakeOp op, guint nth)
+{
+    gint64 at = -1;
+
+    g_mutex_lock(&f->lock);
+    for (guint i = 0; i < f->calls->len && at < 0; i++) {
+        const Call *c = &g_array_index(f->calls, Call, i);
+
+        if (c->op == op && nth-- == 0)
+            at = c->at_us;
+    }
+    g_mutex_unlock(&f->lock);
+    return at;
+}
+
+const char *
+fake_virt_last_arg(FakeVirt *f, FakeOp op)
+{
+    const char *arg = NULL;
+
+    g_mutex_lock(&f->lock);
+    for (guint i = 0; i < f->calls->len; i++) {
+        const Call *c = &g_array_index(f->calls, Call, i);
+
+        if (c->op == op)
+            arg = c->arg;
+    }
+    g_mutex_unlock(&f->lock);
+    return arg;
+}
+
+XvmMigration
+fake_virt_last_migration(FakeVirt *f)
+{
+    XvmMigration m;
+
+    g_mutex_lock(&f->lock);
+    m = f->last_migration;
+    g_mutex_unlock(&f->lock);
+    return m;
+}
+
+guint
+fake_virt_wait_events(FakeVirt *f)
+{
+    guint n;
+
+    g_mutex_lock(&f->lock);
+    n = f->wait_events;
+    g_mutex_unlock(&f->lock);
+    return n;
+}
+
+char *
+fake_virt_log_text(FakeVirt *f)
+{
+    GString *text = g_string_new(NULL);
+
+    g_mutex_lock(&f->lock);
+    for (guint i = 0; i < f->calls->len; i++) {
+        const Call *c = &g_array_index(f->calls, Call, i);
+        const char *arg = c->arg ? c->arg : "";
+
+        /* XML is long: its first line is enough to tell the call. */
+        g_string_append_printf(text, "  %+.3f s %s %.*s\n",
+                               (c->at_us - FAKE_CLOCK_START_US) / 1e6, fake_op_name(c->op),
+                               (int) strcspn(arg, "\n"), arg);
+    }
+    g_string_append_printf(text, "  (%u wait_event calls)\n", f->wait_events);
+    g_mutex_unlock(&f->lock);
+    return g_string_free(text, FALSE);
+}

@@ -1,0 +1,1088 @@
+/* The actions end to end, through the real xvm_action_run, against the
+ * scripted fake hypervisor on a fake clock.  Each case is one situation a
+ * node can be in, the exit code Pacemaker must see, and what the agent must
+ * (and must not) have asked of libvirt. */
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+#include <libvirt/libvirt.h>   /* state enums for the scripts */
+#include <glib.h>
+#include <glib/gstdio.h>
+
+#include "xvm-actions.h"
+#include "xvm-cache.h"
+#include "xvm-domxml.h"
+#include "xvm-error.h"
+#include "xvm-guard.h"
+
+#include "fake-clock.h"
+#include "fake-virt.h"
+#include "test-util.h"
+
+#define UUID "6f1c9c3e-1d2a-4b7e-9a39-2e0c5b7d8a11"
+#define OTHER_UUID "0b7a1c7e-5d8e-4f3a-8e0f-9a2d3c4b5e6f"
+#define INSTANCE "vm1-rsc"
+#define MS ((gint64) 1000)
+#define NO_ERROR (-1)
+#define ANY_ERROR (-2)   /* some XVM_ERROR; the rc is what matters */
+#define MAX_ENV 10
+
+typedef struct {
+    char *tmpdir;
+    char *proc_root;
+    XvmEnv *env;
+    XvmVirt *virt;
+    FakeVirt *fake;
+    XvmRequest *req;
+    XvmContext *ctx;
+    GError *error;
+    XvmOcfRc rc;
+    gint64 started_us;      /* fake clock when the action began */
+    gint64 finished_us;
+    gint64 real_us;         /* real time the action took */
+    pid_t qemu;             /* a real child posing as QEMU, or 0 */
+} Fx;
+
+typedef struct {
+    const char *path;
+    XvmAction action;
+    /* "NAME=value" set in the environment; "@data:f" and "@tmp:f" in a
+     * value become paths under tests/data/unit and the test's directory;
+     * "-NAME" unsets. */
+    const char *env[MAX_ENV];
+    void (*setup)(Fx *fx);
+    XvmOcfRc rc;
+    int error_code;         /* XvmErrorCode, NO_ERROR or ANY_ERROR */
+    const char *mention;    /* the error message says this */
+    void (*check)(Fx *fx);
+    /* A lib bug this case exposes: when the outcome differs, the case is
+     * marked incomplete with this text instead of failing (see the report). */
+    const char *known_bug;
+} ActionCase;
+
+/* ---- fixture ---------------------------------------------------------------- */
+
+static char *
+resolve_value(const Fx *fx, const char *value)
+{
+    if (g_str_has_prefix(value, "@data:"))
+        return g_test_build_filename(G_TEST_DIST, "data", "unit", value + 6, NULL);
+    if (g_str_has_prefix(value, "@tmp:"))
+        return g_build_filename(fx->tmpdir, value + 5, NULL);
+    return g_strdup(value);
+}
+
+static void
+apply_env(Fx *fx, const char *const *words)
+{
+    for (gsize i = 0; i < MAX_ENV && words[i]; i++) {
+        const char *eq = strchr(words[i], '=');
+        g_autofree char *name = NULL;
+        g_autofree char *value = NULL;
+
+        if (words[i][0] == '-') {
+            g_hash_table_remove(fx->env->vars, words[i] + 1);
+            continue;
+        }
+        g_assert_nonnull(eq);
+        name = g_strndup(words[i], eq - words[i]);
+        value = resolve_value(fx, eq + 1);
+        xvm_env_set(fx->env, name, value);
+    }
+}
+
+static void
+fx_setup(Fx *fx, gconstpointer data)
+{
+    const ActionCase *c = data;
+    g_autofree char *config = g_test_build_filename(G_TEST_DIST, "data", "unit", "vm1.xml",
+                                                    NULL);
+    g_autofree char *rsctmp = NULL;
+    g_autofree char *guard = NULL;
+
+    fake_clock_reset();
+    fx->tmpdir = xvm_test_make_tmpdir();
+    fx->proc_root = g_build_filename(fx->tmpdir, "proc", NULL);
+    g_assert_cmpint(g_mkdir(fx->proc_root, 0755), ==, 0);
+    rsctmp = g_build_filename(fx->tmpdir, "rsctmp", NULL);
+    guard = g_build_filename(fx->tmpdir, "guard", NULL);
+    fx->env = xvm_env_new(NULL);
+    /* The hook guard's files go here, never into this host's /run and
+     * /var/lib/libvirt. */
+    xvm_env_set(fx->env, "XVM_GUARD_ROOT", guard);
+    xvm_env_set(fx->env, "OCF_RESKEY_config", config);
+    xvm_env_set(fx->env, "HA_RSCTMP", rsctmp);
+    xvm_env_set(fx->env, "OCF_RESOURCE_INSTANCE", INSTANCE);
+    xvm_env_set(fx->env, "OCF_RESKEY_CRM_meta_interval", "10000");  /* monitors recur */
+    apply_env(fx, c->env);
+    fx->virt = fake_virt_new("vm1", UUID);
+    fx->fake = fake_virt_of(fx->virt);
+    if (c->setup)
+        c->setup(fx);
+    fx->req = xvm_request_new(c->action, fx->env);
+    fx->ctx = xvm_context_new(fx->req, fx->env, fx->virt, fake_clock_now);
+    fx->ctx->proc_root = fx->proc_root;
+}
+
+static void
+fx_teardown(Fx *fx, gconstpointer data G_GNUC_UNUSED)
+{
+    if (fx->qemu > 0) {
+        xvm_test_kill_if_running(fx->qemu, "sleep");   /* in case the agent missed it */
+        signal(SIGCHLD, SIG_DFL);
+    }
+    xvm_context_free(fx->ctx);
+    xvm_request_free(fx->req);
+    xvm_env_free(fx->env);
+    xvm_virt_unref(fx->virt);
+    g_clear_error(&fx->error);
+    xvm_test_remove_tree(fx->tmpdir);
+    g_free(fx->tmpdir);
+    g_free(fx->proc_root);
+}
+
+static gboolean
+outcome_as_expected(const Fx *fx, const ActionCase *c)
+{
+    if (fx->rc != c->rc)
+        return FALSE;
+    if (c->error_code == NO_ERROR)
+        return fx->error == NULL;
+    if (fx->error == NULL || fx->error->domain != XVM_ERROR)
+        return FALSE;
+    return (c->error_code == ANY_ERROR || fx->error->code == c->error_code)
+           && (c->mention == NULL || strstr(fx->error->message, c->mention));
+}
+
+static void
+test_action(Fx *fx, gconstpointer data)
+{
+    const ActionCase *c = data;
+    gint64 real_start = g_get_monotonic_time();
+    g_autofree char *log = NULL;
+
+    fx->started_us = fake_clock_now();
+    fx->rc = xvm_action_run(fx->ctx, &fx->error);
+    fx->finished_us = fake_clock_now();
+    fx->real_us = g_get_monotonic_time() - real_start;
+    log = fake_virt_log_text(fx->fake);
+    g_test_message("rc %d, %s; %.3f s fake, %.3f s real; calls:\n%s", fx->rc,
+                   fx->error ? fx->error->message : "no error",
+                   (fx->finished_us - fx->started_us) / 1e6, fx->real_us / 1e6, log);
+    if (c->known_bug && !outcome_as_expected(fx, c)) {
+        g_test_incomplete(c->known_bug);
+        return;
+    }
+    g_assert_cmpint(fx->rc, ==, c->rc);
+    if (c->error_code == NO_ERROR) {
+        g_assert_no_error(fx->error);
+    } else {
+        g_assert_nonnull(fx->error);
+        g_assert_cmpuint(fx->error->domain, ==, XVM_ERROR);
+        if (c->error_code != ANY_ERROR)
+            g_assert_cmpint(fx->error->code, ==, c->error_code);
+        if (c->mention)
+            g_assert_nonnull(strstr(fx->error->message, c->mention));
+    }
+    /* Never past the action's own deadline (Pacemaker SIGKILLs at its
+     * timeout, a moment later), and never slow in real time. */
+    g_assert_cmpint(fx->finished_us, <=, fx->ctx->deadline.end_us);
+    g_assert_cmpint(fx->real_us, <, 3 * G_USEC_PER_SEC);
+    if (c->check)
+        c->check(fx);
+}
+
+/* ---- setups ------------------------------------------------------------------ */
+
+static void
+set_running(Fx *fx)
+{
+    fake_virt_set_state(fx->fake, TRUE, VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_BOOTED);
+}
+
+static void
+add_qemu_process(Fx *fx, const char *pid, const char *name, const char *uuid)
+{
+    g_autofree char *dir = g_build_filename(fx->proc_root, pid, NULL);
+    g_autofree char *file = g_build_filename(dir, "cmdline", NULL);
+    g_autofree char *guest = g_strdup_printf("guest=%s,debug-threads=on", name);
+    const char *const argv[] = {
+        "/usr/bin/qemu-system-x86_64", "-name", guest, "-S", "-uuid", uuid, NULL,
+    };
+    GString *cmdline = g_string_new(NULL);
+
+    for (gsize i = 0; argv[i]; i++)
+        g_string_append_len(cmdline, argv[i], (gssize) strlen(argv[i]) + 1);
+    g_assert_cmpint(g_mkdir(dir, 0755), ==, 0);
+    g_assert_true(g_file_set_contents(file, cmdline->str, (gssize) cmdline->len, NULL));
+    g_string_free(cmdline, TRUE);
+}
+
+/* Fake pids are above the kernel's largest pid_max (2^22): no code path can
+ * signal a real process through them. */
+static void
+set_qemu_in_proc(Fx *fx)
+{
+    add_qemu_process(fx, "5000022", "vm1", UUID);
+}
+
+static void
+set_other_qemu_in_proc(Fx *fx)
+{
+    add_qemu_process(fx, "5000011", "vm2", OTHER_UUID);
+}
+
+static void
+set_proc_unreadable(Fx *fx)
+{
+    g_free(fx->proc_root);
+    fx->proc_root = g_build_filename(fx->tmpdir, "no-such-proc", NULL);
+}
+
+static void
+set_connect_fails(Fx *fx)
+{
+    fake_virt_fail(fx->fake, FAKE_OP_CONNECT, XVM_ERROR_CONNECT, -1);
+}
+
+static void
+set_running_connect_fails_qemu(Fx *fx)
+{
+    set_running(fx);
+    set_connect_fails(fx);
+    set_other_qemu_in_proc(fx);
+    set_qemu_in_proc(fx);
+}
+
+static void
+set_connect_fails_other_qemu(Fx *fx)
+{
+    set_connect_fails(fx);
+    set_other_qemu_in_proc(fx);
+}
+
+static void
+set_connect_fails_proc_unreadable(Fx *fx)
+{
+    set_connect_fails(fx);
+    set_proc_unreadable(fx);
+}
+
+static void
+write_cache(Fx *fx, const char *name)
+{
+    g_autofree char *path = xvm_cache_path(fx->env, INSTANCE);
+    g_autoptr(GError) error = NULL;
+
+    g_assert_true(xvm_cache_save(path, name, UUID, &error));
+    g_assert_no_error(error);
+}
+
+static void
+set_running_with_cache(Fx *fx)
+{
+    set_running(fx);
+    write_cache(fx, "vm1");
+}
+
+static void
+set_running_marked(Fx *fx)
+{
+    set_running(fx);
+    fake_virt_set_marked(fx->fake, "vm1");
+}
+
+/* ---- start ---------------------------------------------------------------------- */
+
+static void
+set_create_fails_invalid(Fx *fx)
+{
+    fake_virt_fail(fx->fake, FAKE_OP_CREATE, XVM_ERROR_CONFIG_INVALID, -1);
+}
+
+static void
+set_dies_after_create(Fx *fx)
+{
+    /* QEMU exits at once (a bad device, say); transient, so libvirt forgets it. */
+    static const FakeStep gone[] = { { 0, FALSE, 0, 0 }, FAKE_END };
+
+    fake_virt_on_success(fx->fake, FAKE_OP_CREATE, gone);
+}
+
+static void
+set_crashes_after_create(Fx *fx)
+{
+    static const FakeStep crashed[] = {
+        { 0, TRUE, VIR_DOMAIN_SHUTOFF, VIR_DOMAIN_SHUTOFF_CRASHED }, FAKE_END,
+    };
+
+    fake_virt_on_success(fx->fake, FAKE_OP_CREATE, crashed);
+}
+
+static void
+set_boots_slowly(Fx *fx)
+{
+    static const FakeStep slow[] = {
+        { 0, TRUE, VIR_DOMAIN_NOSTATE, VIR_DOMAIN_NOSTATE_UNKNOWN },
+        { 1500, TRUE, VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_BOOTED }, FAKE_END,
+    };
+
+    fake_virt_on_success(fx->fake, FAKE_OP_CREATE, slow);
+}
+
+static void
+set_paused_ioerror(Fx *fx)
+{
+    fake_virt_set_state(fx->fake, TRUE, VIR_DOMAIN_PAUSED, VIR_DOMAIN_PAUSED_IOERROR);
+}
+
+/* The guard's note that the cluster manages vm1, as the agent left it. */
+static char *
+guard_note(Fx *fx)
+{
+    g_autofree char *path = g_build_filename(fx->ctx->guard->registry_dir, "managed-vm1",
+                                             NULL);
+    char *text = NULL;
+
+    g_file_get_contents(path, &text, NULL, NULL);
+    return text;
+}
+
+static gboolean
+guard_token_exists(Fx *fx, const char *kind)
+{
+    g_autofree char *file = g_strdup_printf("%s-vm1", kind);
+    g_autofree char *path = g_build_filename(fx->ctx->guard->tokens_dir, file, NULL);
+
+    return g_file_test(path, G_FILE_TEST_EXISTS);
+}
+
+static void
+check_created_with_marker(Fx *fx)
+{
+    g_autofree char *note = guard_note(fx);
+
+    const char *xml = fake_virt_last_arg(fx->fake, FAKE_OP_CREATE);
+    g_autofree char *instance = NULL;
+    g_autofree char *cache = xvm_cache_path(fx->env, INSTANCE);
+    g_autofree char *name = NULL;
+    g_autofree char *uuid = NULL;
+    g_autoptr(XvmDomainConfig) cfg = NULL;
+
+    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_CREATE), ==, 1);
+    g_assert_nonnull(xml);
+    instance = xvm_domxml_marker_instance(xml);
+    g_assert_cmpstr(instance, ==, INSTANCE);
+    cfg = xvm_domxml_parse(xml, strlen(xml), NULL);
+    g_assert_nonnull(cfg);
+    g_assert_cmpstr(cfg->name, ==, "vm1");
+    g_assert_cmpstr(cfg->uuid, ==, UUID);
+    /* The node remembers what it started, for stop and monitor without config. */
+    g_assert_true(xvm_cache_load(cache, &name, &uuid));
+    g_assert_cmpstr(name, ==, "vm1");
+    g_assert_cmpstr(uuid, ==, UUID);
+    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_SHUTDOWN), ==, 0);
+    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_DESTROY), ==, 0);
+    /* The hook guard knows the domain is the cluster's, and the start token
+     * that let this start through is gone again (doc/guard.md). */
+    g_assert_cmpstr(note, ==, INSTANCE "\n");
+    g_assert_false(guard_token_exists(fx, "start"));
+}
+
+static void
+check_no_create(Fx *fx)
+{
+    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_CREATE), ==, 0);
+}
+
+static void
+check_nothing_asked(Fx *fx)
+{
+    g_assert_cmpuint(fake_virt_count_all(fx->fake), ==, 0);
+    g_assert_cmpint(fx->finished_us, ==, fx->started_us);
+}
+
+/* Failing fast is the point: a start that waits out 90 s for a domain that
+ * is already gone delays recovery by as much. */
+static void
+check_failed_fast(Fx *fx)
+{
+    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_CREATE), ==, 1);
+    g_assert_cmpint(fx->finished_us - fx->started_us, <, 1000 * MS);
+    g_assert_cmpint(fx->real_us, <, G_USEC_PER_SEC);
+}
+
+static void
+check_waited_for_boot(Fx *fx)
+{
+    g_assert_cmpint(fx->finished_us - fx->started_us, >=, 1500 * MS);
+    g_assert_cmpuint(fake_virt_wait_events(fx->fake), >=, 1);
+}
+
+/* ---- stop ------------------------------------------------------------------------- */
+
+static void
+set_ignores_shutdown(Fx *fx)
+{
+    set_running(fx);
+    fake_virt_on_success(fx->fake, FAKE_OP_SHUTDOWN, NULL);
+}
+
+static void
+set_destroy_never_works(Fx *fx)
+{
+    set_ignores_shutdown(fx);
+    fake_virt_fail(fx->fake, FAKE_OP_DESTROY, XVM_ERROR_LIBVIRT, -1);
+}
+
+static void
+set_destroy_fails_twice(Fx *fx)
+{
+    set_ignores_shutdown(fx);
+    fake_virt_fail(fx->fake, FAKE_OP_DESTROY, XVM_ERROR_LIBVIRT, 2);
+}
+
+static void
+set_shutdown_refused(Fx *fx)
+{
+    set_running(fx);
+    fake_virt_fail(fx->fake, FAKE_OP_SHUTDOWN, XVM_ERROR_LIBVIRT, 1);
+}
+
+static void
+set_other_domain_same_name(Fx *fx)
+{
+    set_running(fx);
+    fake_virt_set_uuid(fx->fake, OTHER_UUID);
+}
+
+static void
+check_stopped_untouched(Fx *fx)
+{
+    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_SHUTDOWN), ==, 0);
+    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_DESTROY), ==, 0);
+}
+
+static void
+check_graceful(Fx *fx)
+{
+    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_SHUTDOWN), ==, 1);
+    g_assert_cmpstr(fake_virt_last_arg(fx->fake, FAKE_OP_SHUTDOWN), ==, "vm1");
+    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_DESTROY), ==, 0);
+    /* The guest took its 3 s: the agent waited on events, not a fixed sleep. */
+    g_assert_cmpint(fx->finished_us - fx->started_us, >=, 3000 * MS);
+    g_assert_cmpint(fx->finished_us - fx->started_us, <, 5000 * MS);
+}
+
+/* With the default 90 s (88 s after the exit margin), destroy keeps
+ * max(10 s, 15 %) = 13.2 s, so the guest gets 74.8 s. */
+#define DEFAULT_GRACEFUL_MS 74800
+#define DEFAULT_DESTROY_MS 13200
+
+static void
+check_destroyed_after_graceful(Fx *fx)
+{
+    gint64 shutdown_at = fake_virt_call_us(fx->fake, FAKE_OP_SHUTDOWN, 0);
+    gint64 destroy_at = fake_virt_call_us(fx->fake, FAKE_OP_DESTROY, 0);
+
+    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_SHUTDOWN), ==, 1);
+    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_DESTROY), ==, 1);
+    g_assert_cmpint(shutdown_at, <, destroy_at);
+    g_assert_cmpint(destroy_at, >=, fx->started_us + DEFAULT_GRACEFUL_MS * MS);
+    /* ... and destroy still has its whole reserve before the deadline. */
+    g_assert_cmpint(destroy_at, <=, fx->ctx->deadline.end_us - DEFAULT_DESTROY_MS * MS);
+}
+
+static void
+check_destroy_retried(Fx *fx)
+{
+    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_DESTROY), ==, 3);
+}
+
+static void
+check_gave_up_after_graceful(Fx *fx)
+{
+    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_DESTROY), >=, 1);
+    g_assert_cmpint(fake_virt_call_us(fx->fake, FAKE_OP_DESTROY, 0), >=,
+                    fx->started_us + DEFAULT_GRACEFUL_MS * MS);
+}
+
+static void
+check_destroy_only(Fx *fx)
+{
+    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_SHUTDOWN), ==, 0);
+    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_DESTROY), ==, 1);
+    /* No graceful wait first. */
+    g_assert_cmpint(fake_virt_call_us(fx->fake, FAKE_OP_DESTROY, 0), ==, fx->started_us);
+}
+
+/* A refusal (no guest agent) comes back at once: destroy follows at once,
+ * rather than after the whole graceful budget. */
+static void
+check_destroy_after_refusal(Fx *fx)
+{
+    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_SHUTDOWN), ==, 1);
+    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_DESTROY), ==, 1);
+    g_assert_cmpint(fake_virt_call_us(fx->fake, FAKE_OP_DESTROY, 0), <,
+                    fx->started_us + 1000 * MS);
+}
+
+static void
+check_destroy_at_shutdown_timeout(Fx *fx)
+{
+    g_assert_cmpint(fake_virt_call_us(fx->fake, FAKE_OP_DESTROY, 0), ==,
+                    fx->started_us + 10000 * MS);
+}
+
+static void
+check_no_libvirt_change(Fx *fx)
+{
+    check_stopped_untouched(fx);
+    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_CREATE), ==, 0);
+}
+
+static void
+check_looked_for_marker(Fx *fx)
+{
+    check_stopped_untouched(fx);
+    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_FIND_MARKED), ==, 1);
+    g_assert_cmpstr(fake_virt_last_arg(fx->fake, FAKE_OP_FIND_MARKED), ==, INSTANCE);
+}
+
+static void
+check_stopped_cached_name(Fx *fx)
+{
+    g_assert_cmpstr(fake_virt_last_arg(fx->fake, FAKE_OP_SHUTDOWN), ==, "vm1");
+    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_FIND_MARKED), ==, 0);
+}
+
+/* ---- monitor ------------------------------------------------------------------------ */
+
+static void
+set_shutoff(Fx *fx)
+{
+    fake_virt_set_state(fx->fake, TRUE, VIR_DOMAIN_SHUTOFF, VIR_DOMAIN_SHUTOFF_SHUTDOWN);
+}
+
+static void
+set_crashed(Fx *fx)
+{
+    fake_virt_set_state(fx->fake, TRUE, VIR_DOMAIN_CRASHED, VIR_DOMAIN_CRASHED_PANICKED);
+}
+
+static void
+set_nostate_then_running(Fx *fx)
+{
+    static const FakeStep settles[] = {
+        { 1000, TRUE, VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_BOOTED }, FAKE_END,
+    };
+
+    fake_virt_set_state(fx->fake, TRUE, VIR_DOMAIN_NOSTATE, VIR_DOMAIN_NOSTATE_UNKNOWN);
+    fake_virt_schedule(fx->fake, settles);
+}
+
+static void
+set_failing_script(Fx *fx)
+{
+    g_autofree char *script = g_build_filename(fx->tmpdir, "check-app", NULL);
+
+    g_assert_true(g_file_set_contents(script, "#!/bin/sh\necho 'app: 503' >&2\nexit 2\n", -1,
+                                      NULL));
+    g_assert_cmpint(g_chmod(script, 0755), ==, 0);
+    xvm_env_set(fx->env, "OCF_RESKEY_monitor_scripts", script);
+    set_running(fx);
+}
+
+static void
+check_status_of_vm1(Fx *fx)
+{
+    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_STATUS), >=, 1);
+    g_assert_cmpstr(fake_virt_last_arg(fx->fake, FAKE_OP_STATUS), ==, "vm1");
+    check_no_libvirt_change(fx);
+}
+
+/* Probes run on every node, so every node's guard learns the domain. */
+static void
+check_probe_registered(Fx *fx)
+{
+    g_autofree char *note = guard_note(fx);
+
+    check_status_of_vm1(fx);
+    g_assert_cmpstr(note, ==, INSTANCE "\n");
+}
+
+static void
+check_used_cache(Fx *fx)
+{
+    check_status_of_vm1(fx);
+    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_FIND_MARKED), ==, 0);
+    g_assert_nonnull(strstr(fx->ctx->identity_source, "note"));
+}
+
+static void
+check_used_marker(Fx *fx)
+{
+    check_status_of_vm1(fx);
+    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_FIND_MARKED), ==, 1);
+    g_assert_nonnull(strstr(fx->ctx->identity_source, "marker"));
+}
+
+static void
+check_proc_fallback(Fx *fx)
+{
+    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_CONNECT), ==, 1);
+    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_STATUS), ==, 0);
+    check_no_libvirt_change(fx);
+}
+
+static void
+check_settled(Fx *fx)
+{
+    g_assert_cmpint(fx->finished_us - fx->started_us, >=, 1000 * MS);
+    g_assert_cmpint(fx->finished_us - fx->started_us, <, 3000 * MS);
+}
+
+/* ---- migrate_to / migrate_from --------------------------------------------------------- */
+
+static void
+set_migrate_hangs(Fx *fx)
+{
+    set_running(fx);
+    fake_virt_set_migrate(fx->fake, FAKE_MIGRATE_HANGS);
+    /* 17 s of copying between two polls: past the abort point (16 s of the
+     * 19 s usable), before the deadline. */
+    fake_virt_set_progress_step(fx->fake, 17000);
+}
+
+static void
+set_migrate_fails(Fx *fx)
+{
+    set_running(fx);
+    fake_virt_set_migrate(fx->fake, FAKE_MIGRATE_FAILS);
+}
+
+static void
+set_arrives_after_events(Fx *fx)
+{
+    /* Incoming: paused while the memory arrives, then resumed here. */
+    static const FakeStep arrival[] = {
+        { 700, TRUE, VIR_DOMAIN_PAUSED, VIR_DOMAIN_PAUSED_MIGRATION },
+        { 1900, TRUE, VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_MIGRATED }, FAKE_END,
+    };
+    g_autoptr(XvmGuardPaths) guard = xvm_guard_paths_new(xvm_env_get(fx->env,
+                                                                      "XVM_GUARD_ROOT"));
+
+    fake_virt_schedule(fx->fake, arrival);
+    /* What the destination's hook wrote at "migrate begin". */
+    g_assert_true(xvm_guard_token_write(guard, "incoming", "vm1", 0,
+                                        g_get_real_time() / G_USEC_PER_SEC + 600, NULL));
+}
+
+static void
+check_migrated(Fx *fx)
+{
+    XvmMigration m = fake_virt_last_migration(fx->fake);
+
+    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_MIGRATE), ==, 1);
+    g_assert_cmpstr(m.dest_uri, ==, "qemu+tcp://node2/system");
+    g_assert_null(m.data_uri);
+    g_assert_true(m.live);
+    g_assert_false(m.persistent);
+    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_ABORT_JOB), ==, 0);
+    check_no_libvirt_change(fx);
+}
+
+static void
+check_migration_settings(Fx *fx)
+{
+    XvmMigration m = fake_virt_last_migration(fx->fake);
+
+    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_MIGRATE), ==, 1);
+    g_assert_cmpstr(m.dest_uri, ==, "qemu+ssh://root@node2-mig/system");
+    g_assert_cmpstr(m.data_uri, ==, "tcp://node2-mig:49152");
+    g_assert_false(m.live);
+    g_assert_true(m.persistent);
+    g_assert_cmpuint(m.bandwidth_mibs, ==, 100);
+    g_assert_cmpuint(m.max_downtime_ms, ==, 300);
+}
+
+/* Aborted in time for libvirt to cancel it and resume the guest here, with
+ * the abort reserve still ahead. */
+static void
+check_aborted_before_deadline(Fx *fx)
+{
+    gint64 abort_at = fake_virt_call_us(fx->fake, FAKE_OP_ABORT_JOB, 0);
+
+    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_ABORT_JOB), ==, 1);
+    g_assert_cmpint(abort_at, >=, fx->started_us + 16000 * MS);
+    g_assert_cmpint(abort_at, <, fx->ctx->deadline.end_us);
+}
+
+static void
+check_no_migrate(Fx *fx)
+{
+    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_MIGRATE), ==, 0);
+}
+
+static void
+check_arrived(Fx *fx)
+{
+    g_autofree char *cache = xvm_cache_path(fx->env, INSTANCE);
+    g_autofree char *note = guard_note(fx);
+
+    g_assert_cmpuint(fake_virt_wait_events(fx->fake), >=, 2);
+    g_assert_cmpint(fx->finished_us - fx->started_us, >=, 1900 * MS);
+    /* migrate_from replaces start: it must leave the same notes behind, and
+     * close the door the incoming migration opened. */
+    g_assert_true(g_file_test(cache, G_FILE_TEST_EXISTS));
+    g_assert_cmpstr(note, ==, INSTANCE "\n");
+    g_assert_false(guard_token_exists(fx, "incoming"));
+    check_no_libvirt_change(fx);
+}
+
+static void
+check_waited_whole_deadline(Fx *fx)
+{
+    g_assert_cmpint(fx->finished_us, ==, fx->ctx->deadline.end_us);
+    check_no_libvirt_change(fx);
+}
+
+/* ---- validate-all ---------------------------------------------------------------------- */
+
+/* Level 0 must not look at this node (ocf-contract 1.4): not even libvirt. */
+static void
+check_no_connect(Fx *fx)
+{
+    g_assert_cmpuint(fake_virt_count_all(fx->fake), ==, 0);
+}
+
+static void
+check_connected(Fx *fx)
+{
+    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_CONNECT), ==, 1);
+    g_assert_cmpstr(fake_virt_last_arg(fx->fake, FAKE_OP_CONNECT), ==, "qemu:///system");
+}
+
+/* ---- more stop and migrate details ------------------------------------------------------- */
+
+static void
+set_running_config_in_tmp(Fx *fx)
+{
+    g_autofree char *src = g_test_build_filename(G_TEST_DIST, "data", "unit", "vm1.xml", NULL);
+    g_autofree char *dst = g_build_filename(fx->tmpdir, "vm1.xml", NULL);
+    g_autofree char *text = NULL;
+
+    g_assert_true(g_file_get_contents(src, &text, NULL, NULL));
+    g_assert_true(g_file_set_contents(dst, text, -1, NULL));
+    set_running(fx);
+}
+
+static void
+check_config_saved(Fx *fx)
+{
+    g_autofree char *path = g_build_filename(fx->tmpdir, "vm1.xml", NULL);
+    g_autofree char *text = NULL;
+
+    check_graceful(fx);
+    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_DUMP_XML), ==, 1);
+    /* Saved while the guest still runs its last configuration. */
+    g_assert_cmpint(fake_virt_call_us(fx->fake, FAKE_OP_DUMP_XML, 0), <=,
+                    fake_virt_call_us(fx->fake, FAKE_OP_SHUTDOWN, 0));
+    g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+    g_assert_nonnull(strstr(text, "saved by the fake"));
+}
+
+/* Until the child runs the program (not a copy of this process, which under
+ * valgrind handles signals its own way). */
+static void
+wait_for_exec(pid_t pid, const char *program)
+{
+    g_autofree char *path = g_strdup_printf("/proc/%d/cmdline", (int) pid);
+
+    for (int i = 0; i < 200; i++) {
+        g_autofree char *cmdline = NULL;
+
+        if (g_file_get_contents(path, &cmdline, NULL, NULL)
+            && strcmp(cmdline, program) == 0)
+            return;
+        g_usleep(10 * 1000);
+    }
+    g_test_message("child %d did not exec %s in time", (int) pid, program);
+}
+
+/* libvirtd is down and QEMU runs: a real child process (sleep) plays QEMU, found
+ * through the fake process table by its real pid.  SIGCHLD is ignored so
+ * that the kernel reaps it at once (the real QEMU is not the agent's child,
+ * so no zombie lingers there either). */
+static void
+set_connect_fails_real_qemu(Fx *fx)
+{
+    g_autofree char *pid = NULL;
+
+    set_connect_fails(fx);
+    signal(SIGCHLD, SIG_IGN);
+    fx->qemu = fork();
+    g_assert_cmpint(fx->qemu, >=, 0);
+    if (fx->qemu == 0) {
+        /* exec at once: nothing of this (threaded) test process runs on. */
+        execl("/bin/sleep", "sleep", "30", (char *) NULL);
+        _exit(127);
+    }
+    pid = g_strdup_printf("%d", (int) fx->qemu);
+    add_qemu_process(fx, pid, "vm1", UUID);
+    wait_for_exec(fx->qemu, "sleep");
+}
+
+static void
+check_qemu_killed(Fx *fx)
+{
+    check_proc_fallback(fx);
+    g_assert_cmpint(kill(fx->qemu, 0), ==, -1);
+    g_assert_cmpint(errno, ==, ESRCH);
+    g_assert_cmpint(fx->real_us, <, G_USEC_PER_SEC);
+}
+
+/* ---- the table --------------------------------------------------------------------------- */
+
+#define MIGRATE_ENV "OCF_RESKEY_CRM_meta_migrate_target=node2", \
+    "OCF_RESKEY_CRM_meta_migrate_source=node1", "OCF_RESKEY_migration_transport=tcp"
+#define NO_CONFIG "OCF_RESKEY_config=/nonexistent/xvm-unit/vm1.xml"
+
+static const ActionCase cases[] = {
+    /* start */
+    { "/xvm/actions/start/absent", XVM_ACTION_START, { NULL }, NULL,
+      XVM_OCF_SUCCESS, NO_ERROR, NULL, check_created_with_marker, NULL },
+    { "/xvm/actions/start/already-running", XVM_ACTION_START, { NULL }, set_running,
+      XVM_OCF_SUCCESS, NO_ERROR, NULL, check_no_create, NULL },
+    /* libvirt says the XML can never work: 6, as validate would (1.3). */
+    { "/xvm/actions/start/create-config-invalid", XVM_ACTION_START, { NULL },
+      set_create_fails_invalid, XVM_OCF_ERR_CONFIGURED, XVM_ERROR_CONFIG_INVALID,
+      "cannot start vm1", NULL, NULL },
+    { "/xvm/actions/start/dies-after-create", XVM_ACTION_START, { NULL },
+      set_dies_after_create, XVM_OCF_ERR_GENERIC, XVM_ERROR_DOMAIN_FAILED,
+      "right after start", check_failed_fast, NULL },
+    { "/xvm/actions/start/crashes-after-create", XVM_ACTION_START,
+      { "OCF_RESKEY_persistent=true" }, set_crashes_after_create, XVM_OCF_ERR_GENERIC,
+      XVM_ERROR_DOMAIN_FAILED, "right after start", check_failed_fast, NULL },
+    { "/xvm/actions/start/boots-slowly", XVM_ACTION_START, { NULL }, set_boots_slowly,
+      XVM_OCF_SUCCESS, NO_ERROR, NULL, check_waited_for_boot, NULL },
+    /* Already here but broken: the cluster must stop it first, not trust it. */
+    { "/xvm/actions/start/already-failed", XVM_ACTION_START, { NULL }, set_paused_ioerror,
+      XVM_OCF_ERR_GENERIC, XVM_ERROR_DOMAIN_FAILED, "stop it first", check_no_create, NULL },
+    { "/xvm/actions/start/params-invalid", XVM_ACTION_START,
+      { "OCF_RESKEY_migration_type=foo" }, NULL, XVM_OCF_ERR_CONFIGURED,
+      XVM_ERROR_PARAM_INVALID, "migration_type", check_nothing_asked, NULL },
+    /* Not there on this node: 5 bans this node only (5.1). */
+    { "/xvm/actions/start/config-unreadable", XVM_ACTION_START, { NO_CONFIG }, NULL,
+      XVM_OCF_ERR_INSTALLED, XVM_ERROR_CONFIG_UNREADABLE, "/nonexistent/xvm-unit/vm1.xml",
+      check_nothing_asked, NULL },
+    { "/xvm/actions/start/emulator-missing", XVM_ACTION_START,
+      { "OCF_RESKEY_config=@data:vm1-no-emulator-here.xml" }, NULL, XVM_OCF_ERR_INSTALLED,
+      XVM_ERROR_NOT_INSTALLED, "emulator", check_nothing_asked, NULL },
+    /* A different domain holds the name here: never take it for ours. */
+    { "/xvm/actions/start/other-domain-same-name", XVM_ACTION_START, { NULL },
+      set_other_domain_same_name, XVM_OCF_ERR_GENERIC, XVM_ERROR_DOMAIN_FAILED,
+      "different domain", check_no_create, NULL },
+    { "/xvm/actions/start/connect-fails", XVM_ACTION_START, { NULL }, set_connect_fails,
+      XVM_OCF_ERR_GENERIC, XVM_ERROR_CONNECT, NULL, check_no_create, NULL },
+
+    /* stop */
+    { "/xvm/actions/stop/absent", XVM_ACTION_STOP, { NULL }, NULL,
+      XVM_OCF_SUCCESS, NO_ERROR, NULL, check_stopped_untouched, NULL },
+    { "/xvm/actions/stop/shut-off", XVM_ACTION_STOP, { NULL }, set_shutoff,
+      XVM_OCF_SUCCESS, NO_ERROR, NULL, check_stopped_untouched, NULL },
+    { "/xvm/actions/stop/graceful", XVM_ACTION_STOP, { NULL }, set_running,
+      XVM_OCF_SUCCESS, NO_ERROR, NULL, check_graceful, NULL },
+    { "/xvm/actions/stop/ignores-shutdown", XVM_ACTION_STOP, { NULL }, set_ignores_shutdown,
+      XVM_OCF_SUCCESS, NO_ERROR, NULL, check_destroyed_after_graceful, NULL },
+    { "/xvm/actions/stop/destroy-fails-twice", XVM_ACTION_STOP, { NULL },
+      set_destroy_fails_twice, XVM_OCF_SUCCESS, NO_ERROR, NULL, check_destroy_retried, NULL },
+    /* libvirt answers, and says the domain still runs: the stop failed, and
+     * must say so before the deadline (5.2), whatever the process table
+     * shows (here: nothing, as for a domain in another PID namespace). */
+    { "/xvm/actions/stop/destroy-never-works", XVM_ACTION_STOP, { NULL },
+      set_destroy_never_works, XVM_OCF_ERR_GENERIC, ANY_ERROR, "vm1",
+      check_gave_up_after_graceful,
+      NULL },
+    { "/xvm/actions/stop/force-stop", XVM_ACTION_STOP, { "OCF_RESKEY_force_stop=true" },
+      set_running, XVM_OCF_SUCCESS, NO_ERROR, NULL, check_destroy_only, NULL },
+    /* A paused guest cannot react to the power button. */
+    { "/xvm/actions/stop/paused", XVM_ACTION_STOP, { NULL }, set_paused_ioerror,
+      XVM_OCF_SUCCESS, NO_ERROR, NULL, check_destroy_only, NULL },
+    { "/xvm/actions/stop/shutdown-refused", XVM_ACTION_STOP, { NULL }, set_shutdown_refused,
+      XVM_OCF_SUCCESS, NO_ERROR, NULL, check_destroy_after_refusal, NULL },
+    { "/xvm/actions/stop/shutdown-timeout", XVM_ACTION_STOP,
+      { "OCF_RESKEY_shutdown_timeout=10" }, set_ignores_shutdown, XVM_OCF_SUCCESS, NO_ERROR,
+      NULL, check_destroy_at_shutdown_timeout, NULL },
+    { "/xvm/actions/stop/save-config", XVM_ACTION_STOP,
+      { "OCF_RESKEY_config=@tmp:vm1.xml", "OCF_RESKEY_save_config_on_stop=true" },
+      set_running_config_in_tmp, XVM_OCF_SUCCESS, NO_ERROR, NULL, check_config_saved, NULL },
+    /* Stop must work without valid parameters (5.2): the config names the
+     * domain, the rest has defaults. */
+    { "/xvm/actions/stop/params-invalid", XVM_ACTION_STOP,
+      { "OCF_RESKEY_migration_type=foo" }, set_running, XVM_OCF_SUCCESS, NO_ERROR, NULL,
+      check_graceful, NULL },
+    /* libvirtd down: the process table is the witness. */
+    { "/xvm/actions/stop/connect-fails-no-qemu", XVM_ACTION_STOP, { NULL },
+      set_connect_fails_other_qemu, XVM_OCF_SUCCESS, NO_ERROR, NULL, check_proc_fallback,
+      NULL },
+    { "/xvm/actions/stop/connect-fails-kills-qemu", XVM_ACTION_STOP, { NULL },
+      set_connect_fails_real_qemu, XVM_OCF_SUCCESS, NO_ERROR, NULL, check_qemu_killed, NULL },
+    /* ... and with no witness at all, stop cannot claim success. */
+    { "/xvm/actions/stop/connect-fails-proc-unreadable", XVM_ACTION_STOP, { NULL },
+      set_connect_fails_proc_unreadable, XVM_OCF_ERR_GENERIC, XVM_ERROR_CONNECT,
+      "cannot stop vm1", check_proc_fallback, NULL },
+    /* Another domain holds the name here: ours cannot be running here. */
+    { "/xvm/actions/stop/other-domain-same-name", XVM_ACTION_STOP, { NULL },
+      set_other_domain_same_name, XVM_OCF_SUCCESS, NO_ERROR, NULL, check_stopped_untouched,
+      NULL },
+    /* Config unreadable: the node's note, else libvirt's list of running
+     * domains, decide; never "stopped" without having looked. */
+    { "/xvm/actions/stop/config-unreadable-nothing-marked", XVM_ACTION_STOP, { NO_CONFIG },
+      NULL, XVM_OCF_SUCCESS, NO_ERROR, NULL, check_looked_for_marker, NULL },
+    { "/xvm/actions/stop/config-missing-nothing-marked", XVM_ACTION_STOP,
+      { "-OCF_RESKEY_config" }, NULL, XVM_OCF_SUCCESS, NO_ERROR, NULL,
+      check_looked_for_marker, NULL },
+    { "/xvm/actions/stop/config-unreadable-cache", XVM_ACTION_STOP, { NO_CONFIG },
+      set_running_with_cache, XVM_OCF_SUCCESS, NO_ERROR, NULL, check_stopped_cached_name,
+      NULL },
+    { "/xvm/actions/stop/config-unreadable-connect-fails", XVM_ACTION_STOP, { NO_CONFIG },
+      set_connect_fails, XVM_OCF_ERR_GENERIC, XVM_ERROR_UNKNOWN_STATE, NULL, NULL, NULL },
+
+    /* monitor (recurring unless said otherwise) */
+    { "/xvm/actions/monitor/running", XVM_ACTION_MONITOR, { NULL }, set_running,
+      XVM_OCF_SUCCESS, NO_ERROR, NULL, check_status_of_vm1, NULL },
+    { "/xvm/actions/monitor/shut-off", XVM_ACTION_MONITOR, { NULL }, set_shutoff,
+      XVM_OCF_NOT_RUNNING, NO_ERROR, NULL, check_status_of_vm1, NULL },
+    { "/xvm/actions/monitor/absent", XVM_ACTION_MONITOR, { NULL }, NULL,
+      XVM_OCF_NOT_RUNNING, NO_ERROR, NULL, check_status_of_vm1, NULL },
+    { "/xvm/actions/monitor/probe-absent", XVM_ACTION_MONITOR,
+      { "-OCF_RESKEY_CRM_meta_interval" }, NULL, XVM_OCF_NOT_RUNNING, NO_ERROR, NULL,
+      check_probe_registered, NULL },
+    { "/xvm/actions/monitor/crashed", XVM_ACTION_MONITOR, { NULL }, set_crashed,
+      XVM_OCF_ERR_GENERIC, XVM_ERROR_DOMAIN_FAILED, "crashed", check_status_of_vm1, NULL },
+    { "/xvm/actions/monitor/paused-ioerror", XVM_ACTION_MONITOR, { NULL }, set_paused_ioerror,
+      XVM_OCF_ERR_GENERIC, XVM_ERROR_DOMAIN_FAILED, "I/O error", check_status_of_vm1, NULL },
+    { "/xvm/actions/monitor/other-domain-same-name", XVM_ACTION_MONITOR, { NULL },
+      set_other_domain_same_name, XVM_OCF_ERR_GENERIC, XVM_ERROR_DOMAIN_FAILED,
+      "different domain", check_status_of_vm1, NULL },
+    { "/xvm/actions/monitor/nostate-settles", XVM_ACTION_MONITOR, { NULL },
+      set_nostate_then_running, XVM_OCF_SUCCESS, NO_ERROR, NULL, check_settled, NULL },
+    { "/xvm/actions/monitor/script-fails", XVM_ACTION_MONITOR, { NULL }, set_failing_script,
+      XVM_OCF_ERR_GENERIC, XVM_ERROR_SCRIPT_FAILED, "exited with status 2", NULL, NULL },
+    /* A probe asks only whether it runs: no user checks. */
+    { "/xvm/actions/monitor/probe-skips-script", XVM_ACTION_MONITOR,
+      { "-OCF_RESKEY_CRM_meta_interval" }, set_failing_script, XVM_OCF_SUCCESS, NO_ERROR,
+      NULL, NULL, NULL },
+    { "/xvm/actions/monitor/connect-fails-qemu-runs", XVM_ACTION_MONITOR, { NULL },
+      set_running_connect_fails_qemu, XVM_OCF_SUCCESS, NO_ERROR, NULL, check_proc_fallback,
+      NULL },
+    { "/xvm/actions/monitor/connect-fails-no-qemu", XVM_ACTION_MONITOR, { NULL },
+      set_connect_fails_other_qemu, XVM_OCF_NOT_RUNNING, NO_ERROR, NULL, check_proc_fallback,
+      NULL },
+    { "/xvm/actions/monitor/connect-fails-proc-unreadable", XVM_ACTION_MONITOR, { NULL },
+      set_connect_fails_proc_unreadable, XVM_OCF_ERR_GENERIC, XVM_ERROR_UNKNOWN_STATE,
+      "cannot tell", check_proc_fallback, NULL },
+    { "/xvm/actions/monitor/config-unreadable-cache", XVM_ACTION_MONITOR, { NO_CONFIG },
+      set_running_with_cache, XVM_OCF_SUCCESS, NO_ERROR, NULL, check_used_cache, NULL },
+    { "/xvm/actions/monitor/config-unreadable-marked", XVM_ACTION_MONITOR, { NO_CONFIG },
+      set_running_marked, XVM_OCF_SUCCESS, NO_ERROR, NULL, check_used_marker, NULL },
+    { "/xvm/actions/monitor/config-unreadable-nothing-marked", XVM_ACTION_MONITOR,
+      { NO_CONFIG }, NULL, XVM_OCF_NOT_RUNNING, NO_ERROR, NULL, check_looked_for_marker,
+      NULL },
+
+    /* migrate_to */
+    { "/xvm/actions/migrate_to/no-target", XVM_ACTION_MIGRATE_TO,
+      { "OCF_RESKEY_CRM_meta_migrate_source=node1" }, set_running, XVM_OCF_ERR_GENERIC,
+      XVM_ERROR_PARAM_MISSING, "migrate_target", check_nothing_asked, NULL },
+    { "/xvm/actions/migrate_to/success", XVM_ACTION_MIGRATE_TO, { MIGRATE_ENV }, set_running,
+      XVM_OCF_SUCCESS, NO_ERROR, NULL, check_migrated, NULL },
+    { "/xvm/actions/migrate_to/settings", XVM_ACTION_MIGRATE_TO,
+      { "OCF_RESKEY_CRM_meta_migrate_target=node2", "OCF_RESKEY_migration_transport=ssh",
+        "OCF_RESKEY_migration_user=root", "OCF_RESKEY_migration_network_suffix=-mig",
+        "OCF_RESKEY_migrateport=49152", "OCF_RESKEY_migration_type=paused",
+        "OCF_RESKEY_persistent=yes", "OCF_RESKEY_migration_speed=100",
+        "OCF_RESKEY_migration_downtime=300" },
+      set_running, XVM_OCF_SUCCESS, NO_ERROR, NULL, check_migration_settings, NULL },
+    /* Never 6, never hard, for any migrate failure (2.3). */
+    { "/xvm/actions/migrate_to/never-finishes", XVM_ACTION_MIGRATE_TO,
+      { MIGRATE_ENV, "OCF_RESKEY_CRM_meta_timeout=20000" }, set_migrate_hangs,
+      XVM_OCF_ERR_GENERIC, XVM_ERROR_MIGRATION, "still runs here",
+      check_aborted_before_deadline, NULL },
+    /* The log must say what libvirt answered to the abort. */
+    { "/xvm/actions/migrate_to/never-finishes-reason", XVM_ACTION_MIGRATE_TO,
+      { MIGRATE_ENV, "OCF_RESKEY_CRM_meta_timeout=20000" }, set_migrate_hangs,
+      XVM_OCF_ERR_GENERIC, XVM_ERROR_MIGRATION, "canceled by client", NULL,
+      NULL },
+    { "/xvm/actions/migrate_to/fails", XVM_ACTION_MIGRATE_TO, { MIGRATE_ENV },
+      set_migrate_fails, XVM_OCF_ERR_GENERIC, XVM_ERROR_MIGRATION, "still runs here", NULL,
+      NULL },
+    { "/xvm/actions/migrate_to/not-running-here", XVM_ACTION_MIGRATE_TO, { MIGRATE_ENV },
+      NULL, XVM_OCF_ERR_GENERIC, XVM_ERROR_NOT_HERE, "cannot migrate vm1", check_no_migrate,
+      NULL },
+    { "/xvm/actions/migrate_to/other-domain-same-name", XVM_ACTION_MIGRATE_TO, { MIGRATE_ENV },
+      set_other_domain_same_name, XVM_OCF_ERR_GENERIC, XVM_ERROR_DOMAIN_FAILED,
+      "different domain", check_no_migrate, NULL },
+    { "/xvm/actions/migrate_to/bad-target", XVM_ACTION_MIGRATE_TO,
+      { "OCF_RESKEY_CRM_meta_migrate_target=node2;reboot" }, set_running,
+      XVM_OCF_ERR_GENERIC, XVM_ERROR_PARAM_INVALID, "node2;reboot", check_nothing_asked,
+      NULL },
+    { "/xvm/actions/migrate_to/params-invalid", XVM_ACTION_MIGRATE_TO,
+      { MIGRATE_ENV, "OCF_RESKEY_migration_type=foo" }, set_running, XVM_OCF_ERR_GENERIC,
+      XVM_ERROR_PARAM_INVALID, "migration_type", check_nothing_asked, NULL },
+
+    /* migrate_from */
+    { "/xvm/actions/migrate_from/no-source", XVM_ACTION_MIGRATE_FROM,
+      { "OCF_RESKEY_CRM_meta_migrate_target=node2" }, set_running, XVM_OCF_ERR_GENERIC,
+      XVM_ERROR_PARAM_MISSING, "migrate_source", check_nothing_asked, NULL },
+    { "/xvm/actions/migrate_from/arrives", XVM_ACTION_MIGRATE_FROM, { MIGRATE_ENV },
+      set_arrives_after_events, XVM_OCF_SUCCESS, NO_ERROR, NULL, check_arrived, NULL },
+    { "/xvm/actions/migrate_from/already-here", XVM_ACTION_MIGRATE_FROM, { MIGRATE_ENV },
+      set_running, XVM_OCF_SUCCESS, NO_ERROR, NULL, check_no_libvirt_change, NULL },
+    { "/xvm/actions/migrate_from/never-arrives", XVM_ACTION_MIGRATE_FROM, { MIGRATE_ENV },
+      NULL, XVM_OCF_ERR_GENERIC, XVM_ERROR_TIMEOUT, "did not arrive from node1",
+      check_waited_whole_deadline, NULL },
+
+    /* validate-all */
+    { "/xvm/actions/validate/level-0-good", XVM_ACTION_VALIDATE, { NULL }, NULL,
+      XVM_OCF_SUCCESS, NO_ERROR, NULL, check_no_connect, NULL },
+    { "/xvm/actions/validate/level-0-bad-config", XVM_ACTION_VALIDATE,
+      { "OCF_RESKEY_config=@data:not-a-domain.xml" }, NULL, XVM_OCF_ERR_CONFIGURED,
+      XVM_ERROR_CONFIG_INVALID, "<domain>", check_no_connect, NULL },
+    { "/xvm/actions/validate/level-0-bad-param", XVM_ACTION_VALIDATE,
+      { "OCF_RESKEY_migrateport=70000" }, NULL, XVM_OCF_ERR_CONFIGURED,
+      XVM_ERROR_PARAM_INVALID, "migrateport", check_no_connect, NULL },
+    { "/xvm/actions/validate/level-0-config-missing", XVM_ACTION_VALIDATE,
+      { "-OCF_RESKEY_config" }, NULL, XVM_OCF_ERR_CONFIGURED, XVM_ERROR_PARAM_MISSING,
+      "config", check_no_connect, NULL },
+    /* Level 0 must not depend on this node (ocf-contract 1.4, 2.5, 5.8:
+     * "whether the XML file exists" is a level-10 check): pcs validates on
+     * whichever node it runs on, where shared storage may not be mounted. */
+    { "/xvm/actions/validate/level-0-config-unreadable", XVM_ACTION_VALIDATE, { NO_CONFIG },
+      NULL, XVM_OCF_SUCCESS, NO_ERROR, NULL, check_no_connect,
+      NULL },
+    { "/xvm/actions/validate/level-10-good", XVM_ACTION_VALIDATE, { "OCF_CHECK_LEVEL=10" },
+      NULL, XVM_OCF_SUCCESS, NO_ERROR, NULL, check_connected, NULL },
+    { "/xvm/actions/validate/level-10-connect-fails", XVM_ACTION_VALIDATE,
+      { "OCF_CHECK_LEVEL=10" }, set_connect_fails, XVM_OCF_ERR_INSTALLED, XVM_ERROR_CONNECT,
+      NULL, check_connected, NULL },
+    { "/xvm/actions/validate/level-10-emulator-missing", XVM_ACTION_VALIDATE,
+      { "OCF_CHECK_LEVEL=10", "OCF_RESKEY_config=@data:vm1-no-emulator-here.xml" }, NULL,
+      XVM_OCF_ERR_INSTALLED, XVM_ERROR_NOT_INSTALLED, "emulator", check_connected, NULL },
+
+    /* meta-data, usage and the like are main()'s: run refuses them as 3
+     * without touching libvirt. */
+    { "/xvm/actions/unknown", XVM_ACTION_UNKNOWN, { NULL }, NULL,
+      XVM_OCF_ERR_UNIMPLEMENTED, XVM_ERROR_INTERNAL, "not handled", check_nothing_asked,
+      NULL },
+};
+
+int
+main(int argc, char **argv)
+{
+    xvm_test_init(&argc, &argv);
+    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++)
+        g_test_add(cases[i].path, Fx, &cases[i], fx_setup, test_action, fx_teardown);
+    return g_test_run();
+}

@@ -1,0 +1,51 @@
+#include "test-util.h"
+
+#include <signal.h>
+#include <string.h>
+#include <glib/gstdio.h>
+
+void
+xvm_test_init(int *argc, char ***argv)
+{
+    g_setenv("G_TEST_SRCDIR", XVM_TESTS_SRCDIR, FALSE);
+    g_test_init(argc, argv, NULL);
+}
+
+char *
+xvm_test_make_tmpdir(void)
+{
+    g_autoptr(GError) error = NULL;
+    char *dir = g_dir_make_tmp("xvm-unit-XXXXXX", &error);
+
+    g_assert_no_error(error);
+    return dir;
+}
+
+void
+xvm_test_remove_tree(const char *path)
+{
+    g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
+    const char *entry;
+
+    while (dir && (entry = g_dir_read_name(dir)) != NULL) {
+        g_autofree char *child = g_build_filename(path, entry, NULL);
+
+        if (g_file_test(child, G_FILE_TEST_IS_DIR)
+            && !g_file_test(child, G_FILE_TEST_IS_SYMLINK))
+            xvm_test_remove_tree(child);
+        else
+            g_unlink(child);
+    }
+    g_rmdir(path);
+}
+
+void
+xvm_test_kill_if_running(pid_t pid, const char *program)
+{
+    g_autofree char *path = g_strdup_printf("/proc/%d/cmdline", (int) pid);
+    g_autofree char *cmdline = NULL;
+
+    if (pid > 1 && g_file_get_contents(path, &cmdline, NULL, NULL)
+        && strcmp(cmdline, program) == 0)
+        kill(pid, SIGKILL);
+}
