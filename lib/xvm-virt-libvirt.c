@@ -216,13 +216,6 @@ lv_connect(XvmVirt *v, const char *uri, gint64 timeout_ms, GError **error)
     priv->conn = g_steal_pointer(&a->conn);
     connect_attempt_unref(a);
     virConnectSetKeepAlive(priv->conn, KEEPALIVE_INTERVAL_S, KEEPALIVE_COUNT);
-    /* libvirt calls priv_unref once the callback can no longer run. */
-    g_atomic_int_inc(&priv->refs);
-    priv->lifecycle_callback = virConnectDomainEventRegisterAny(
-        priv->conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
-        VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle), priv, priv_unref);
-    if (priv->lifecycle_callback < 0)
-        priv_unref(priv);
     return TRUE;
 }
 
@@ -468,12 +461,29 @@ lv_abort_job(XvmVirt *v, const char *name, GError **error)
     return TRUE;
 }
 
+/* Events are subscribed to on first use: a monitor that only looks once
+ * saves the two round trips to libvirtd. */
+static void
+subscribe_events(LibvirtPriv *priv)
+{
+    if (priv->lifecycle_callback >= 0 || priv->conn == NULL)
+        return;
+    /* libvirt calls priv_unref once the callback can no longer run. */
+    g_atomic_int_inc(&priv->refs);
+    priv->lifecycle_callback = virConnectDomainEventRegisterAny(
+        priv->conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+        VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle), priv, priv_unref);
+    if (priv->lifecycle_callback < 0)
+        priv_unref(priv);
+}
+
 static guint64
 lv_event_count(XvmVirt *v)
 {
     LibvirtPriv *priv = v->priv;
     guint64 count;
 
+    subscribe_events(priv);
     g_mutex_lock(&priv->lock);
     count = priv->events;
     g_mutex_unlock(&priv->lock);
