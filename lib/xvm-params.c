@@ -111,10 +111,11 @@ param_str(const XvmEnv *env, const char *name)
 static gboolean
 check_all_types(const XvmEnv *env, GError **error)
 {
-    const GPtrArray *specs = xvm_metadata_params();
+    gsize count;
+    const XvmParamSpec *specs = xvm_metadata_params(&count);
 
-    for (guint i = 0; i < specs->len; i++) {
-        const XvmParamSpec *spec = g_ptr_array_index(specs, i);
+    for (gsize i = 0; i < count; i++) {
+        const XvmParamSpec *spec = &specs[i];
         const char *value = xvm_env_param(env, spec->name);
 
         if (spec->required && (value == NULL || value[0] == '\0')) {

@@ -118,7 +118,10 @@ xvm_action_validate(XvmContext *ctx, GError **error)
         return xvm_action_fail(ctx, error, local);
     if (ctx->req->check_level >= 10 && !check_node(ctx, &local))
         return xvm_action_fail(ctx, error, local);
-    xvm_context_set_summary(ctx, "configuration of %s is valid",
-                            ctx->config ? ctx->config->name : ctx->params->config);
+    if (ctx->config)
+        xvm_context_set_summary(ctx, "configuration of %s is valid", ctx->config->name);
+    else
+        xvm_context_set_summary(ctx, "parameters are valid; %s was not checked (not"
+                                " readable here)", ctx->params->config);
     return XVM_OCF_SUCCESS;
 }

@@ -456,10 +456,11 @@ test_metadata_param(gconstpointer data)
 static void
 test_metadata_no_extra_params(void)
 {
-    const GPtrArray *specs = xvm_metadata_params();
+    gsize count;
+    const XvmParamSpec *specs = xvm_metadata_params(&count);
 
-    for (guint i = 0; i < specs->len; i++) {
-        const XvmParamSpec *spec = g_ptr_array_index(specs, i);
+    for (gsize i = 0; i < count; i++) {
+        const XvmParamSpec *spec = &specs[i];
         gboolean known = FALSE;
 
         for (gsize k = 0; k < G_N_ELEMENTS(params_read_by_code); k++)
@@ -468,7 +469,7 @@ test_metadata_no_extra_params(void)
             g_test_message("meta-data parameter %s is not read by the code", spec->name);
         g_assert_true(known);
     }
-    g_assert_cmpuint(specs->len, ==, G_N_ELEMENTS(params_read_by_code));
+    g_assert_cmpuint(count, ==, G_N_ELEMENTS(params_read_by_code));
     g_assert_null(xvm_metadata_param("no_such_parameter"));
 }
 
@@ -477,10 +478,11 @@ test_metadata_no_extra_params(void)
 static void
 test_metadata_defaults_typed(void)
 {
-    const GPtrArray *specs = xvm_metadata_params();
+    gsize count;
+    const XvmParamSpec *specs = xvm_metadata_params(&count);
 
-    for (guint i = 0; i < specs->len; i++) {
-        const XvmParamSpec *spec = g_ptr_array_index(specs, i);
+    for (gsize i = 0; i < count; i++) {
+        const XvmParamSpec *spec = &specs[i];
         gboolean flag;
         guint64 number;
 
