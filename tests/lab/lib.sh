@@ -1,0 +1,597 @@
+# lib.sh: a small test library for the lab's scenario scripts.  Source it.
+#
+# Output is TAP: "ok N - desc", "not ok N - desc", "ok N # SKIP why",
+# diagnostics as "# ..." lines, the plan "1..N" at the end, and a
+# "# duration: S s" line.  A scenario exits non-zero if anything failed.
+#
+# Environment:
+#   LAB_DIR     the lab (default /tmp/xvm-lab)
+#   AGENT       the resource agent under test (default ocf:xvm:domain);
+#               ocf:heartbeat:VirtualDomain works where parameters overlap
+#   PCMK_NODE   node to run Pacemaker commands on (default: first node up)
+#   MAX_GAP_S   longest allowed pause between two heartbeat lines during a
+#               live migration (default 1.5; measured 0.35-0.74 s here, up
+#               to 1.24 s while the 2 cores also ran another lab's guests)
+#   MAX_DOWNTIME_MS  longest allowed QEMU-measured migration downtime, as
+#               libvirt reports it on the destination (default 500;
+#               measured 29-178 ms)
+#
+# The VM under test is a lab guest (guest/build-guest.sh) whose serial log,
+# $LAB_DIR/serial/NAME.log, carries "name=NAME boot_id=UUID n=COUNTER"
+# every 0.2 s; the same boot_id with no missing counter value proves a live
+# migration, a new boot_id proves a restart.
+
+# Strict mode for the scenarios; errtrace so the ERR trap reports failures
+# inside functions too.
+set -Eeuo pipefail
+shopt -s inherit_errexit
+
+LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+LAB_SH=$LIB_DIR/lab.sh
+export LAB_DIR=${LAB_DIR:-/tmp/xvm-lab}
+AGENT=${AGENT:-ocf:xvm:domain}
+MAX_GAP_S=${MAX_GAP_S:-1.5}
+MAX_DOWNTIME_MS=${MAX_DOWNTIME_MS:-500}
+NODES=(node1 node2)
+
+# ------------------------------------------------------------------ TAP
+
+TAP_N=0
+TAP_FAILED=0
+TAP_SKIPPED=0
+
+diag() {  # diag TEXT...: each line of each TEXT as a TAP comment
+    local line
+    while IFS= read -r line; do printf '# %s\n' "$line"; done < <(printf '%s\n' "$@")
+}
+
+ok() { TAP_N=$((TAP_N + 1)); printf 'ok %d - %s\n' "$TAP_N" "$*"; }
+not_ok() { TAP_N=$((TAP_N + 1)); TAP_FAILED=$((TAP_FAILED + 1)); printf 'not ok %d - %s\n' "$TAP_N" "$*"; }
+skip() { TAP_N=$((TAP_N + 1)); TAP_SKIPPED=$((TAP_SKIPPED + 1)); printf 'ok %d # SKIP %s\n' "$TAP_N" "$*"; }
+
+# check DESC CMD...: one test point from CMD's status; CMD's output goes to
+# the diagnostics when it fails.
+check() {
+    local desc=$1; shift
+    local out rc=0
+    out=$("$@" 2>&1) || rc=$?
+    if ((rc == 0)); then
+        ok "$desc"
+    else
+        not_ok "$desc"
+        diag "command: $* (exit $rc)"
+        [[ -z $out ]] || diag "$out"
+    fi
+    return 0
+}
+
+# assert_ok [-m DESC] CMD...
+assert_ok() {
+    local desc=""
+    if [[ ${1:-} == -m ]]; then desc=$2; shift 2; fi
+    check "${desc:-$*}" "$@"
+}
+
+# assert_eq ACTUAL EXPECTED [DESC]
+assert_eq() {
+    local actual=$1 expected=$2 desc=${3:-"'$1' = '$2'"}
+    if [[ $actual == "$expected" ]]; then
+        ok "$desc"
+    else
+        not_ok "$desc"
+        diag "expected: '$expected'" "actual:   '$actual'"
+    fi
+    return 0
+}
+
+# assert_le A B DESC: numeric A <= B (decimals allowed)
+assert_le() {
+    if awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 <= b + 0) }'; then
+        ok "$3"
+    else
+        not_ok "$3"
+        diag "expected $1 <= $2"
+    fi
+    return 0
+}
+
+# ------------------------------------------------------------- timing
+
+now() { printf '%s\n' "$EPOCHREALTIME"; }
+since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }'; }
+
+# timed DESC CMD...: run CMD, print how long it took; returns CMD's status.
+timed() {
+    local desc=$1; shift
+    local t rc=0
+    t=$(now)
+    "$@" || rc=$?
+    printf '# step: %s: %s s%s\n' "$desc" "$(since "$t")" "$( ((rc)) && echo " (exit $rc)")"
+    return "$rc"
+}
+
+quiet() { "$@" >/dev/null 2>&1; }
+
+# wait_for TIMEOUT_S CMD...: poll CMD every 0.2 s until it succeeds; fails
+# after TIMEOUT_S.  Its output is discarded.
+wait_for() {
+    local timeout=$1; shift
+    local deadline
+    deadline=$(awk -v a="$EPOCHREALTIME" -v t="$timeout" 'BEGIN { printf "%.3f", a + t }')
+    until "$@" >/dev/null 2>&1; do
+        awk -v a="$EPOCHREALTIME" -v d="$deadline" 'BEGIN { exit !(a < d) }' || return 1
+        sleep 0.2
+    done
+}
+
+# ------------------------------------------------------------- the lab
+
+lab() { "$LAB_SH" "$@"; }
+node_up() { lab exec "$1" true >/dev/null 2>&1; }
+other_node() { [[ $1 == node1 ]] && echo node2 || echo node1; }
+
+# The node Pacemaker commands go to: PCMK_NODE, else the first node up.
+pcmk_node() {
+    local n
+    if [[ -n ${PCMK_NODE:-} ]] && node_up "$PCMK_NODE"; then echo "$PCMK_NODE"; return; fi
+    for n in "${NODES[@]}"; do node_up "$n" && { echo "$n"; return; }; done
+    echo "no lab node is up" >&2
+    return 1
+}
+
+pcmk() { local n; n=$(pcmk_node); lab exec "$n" "$@"; }
+vsh() { local n=$1; shift; lab exec "$n" virsh -q -c qemu:///system "$@"; }
+
+# Let the cluster settle (all actions done), bounded.
+settle() { pcmk crm_resource --wait --timeout="${1:-120}s" >/dev/null 2>&1; }
+
+crm_xml() { pcmk crm_mon -1 --output-as=xml 2>/dev/null; }
+
+# xpath XPATH: evaluate on crm_mon's XML (string result).
+crm_xpath() { crm_xml | xmllint --xpath "$1" - 2>/dev/null || true; }
+
+# Nodes where Pacemaker says RSC is active, space-separated, sorted.
+rsc_nodes() {
+    { crm_xml | xmllint --xpath "//resources/resource[@id='$1']/node/@name" - 2>/dev/null || true; } \
+        | sed -n 's/.*name="\([^"]*\)".*/\1/p' | sort | tr '\n' ' ' | sed 's/ $//'
+}
+
+rsc_role() { crm_xpath "string(//resources/resource[@id='$1']/@role)"; }
+
+# rsc_started_on RSC NODE: Pacemaker has RSC Started (not failed) on NODE only.
+rsc_started_on() { rsc_started "$1" && [[ $(rsc_nodes "$1") == "$2" ]]; }
+
+# rsc_started RSC: Started on exactly one node.
+rsc_started() {
+    local xml
+    xml=$(crm_xml)
+    [[ $(xmllint --xpath "string(//resources/resource[@id='$1']/@role)" - <<<"$xml" 2>/dev/null) == Started &&
+        $(xmllint --xpath "string(//resources/resource[@id='$1']/@failed)" - <<<"$xml" 2>/dev/null) == false &&
+        $(xmllint --xpath "string(//resources/resource[@id='$1']/@blocked)" - <<<"$xml" 2>/dev/null) == false &&
+        $(xmllint --xpath "count(//resources/resource[@id='$1']/node)" - <<<"$xml" 2>/dev/null) == 1 ]]
+}
+
+rsc_stopped() {
+    local role
+    role=$(rsc_role "$1")
+    [[ $role == Stopped && -z $(rsc_nodes "$1") ]]
+}
+
+# Problems visible in crm_mon: failed actions, unclean (to-be-fenced)
+# nodes, blocked/failed/unmanaged resources, fencing history.  Prints them;
+# true if there is any.
+cluster_problems() {
+    local xml out=""
+    xml=$(crm_xml)
+    out+=$(xmllint --xpath '//failures/failure' - <<<"$xml" 2>/dev/null || true)
+    out+=$(xmllint --xpath "//nodes/node[@unclean='true']" - <<<"$xml" 2>/dev/null || true)
+    out+=$(xmllint --xpath "//resources//resource[@failed='true' or @blocked='true' or @managed='false']" - <<<"$xml" 2>/dev/null || true)
+    out+=$(xmllint --xpath "//fence_history/fence_event" - <<<"$xml" 2>/dev/null || true)
+    [[ -n $out ]] && { printf '%s\n' "$out"; return 0; }
+    return 1
+}
+
+assert_no_cluster_problems() {
+    local p
+    if p=$(cluster_problems); then
+        not_ok "${1:-no failed actions, nothing fenced or blocked}"
+        diag "$p"
+    else
+        ok "${1:-no failed actions, nothing fenced or blocked}"
+    fi
+}
+
+# ------------------------------------------------- asking libvirt directly
+
+# domain_state NODE NAME: libvirt's state of NAME on NODE ("running",
+# "paused", "shut off", "absent"), or, when that node's libvirtd does not
+# answer (down, or hung: 5 s), "qemu-process" / "absent" from the node's
+# own process table, or "node-down".
+domain_state() {
+    local node=$1 name=$2 out
+    node_up "$node" || { echo node-down; return; }
+    if out=$(lab exec "$node" timeout 5 virsh -q -c qemu:///system domstate "$name" 2>&1); then
+        echo "${out%%$'\n'*}"
+    elif grep -qi 'failed to get domain\|domain not found' <<<"$out"; then
+        echo absent
+    elif grep -q -- "-name guest=$name," <<<"$(lab exec "$node" sh -c \
+            'for p in /proc/[0-9]*; do tr "\0" " " <$p/cmdline 2>/dev/null; echo; done')"; then
+        echo qemu-process
+    else
+        echo absent
+    fi
+}
+
+# vm_copies NAME: "node:state" for every node where a QEMU for NAME exists
+# (any state but shut off/absent: a paused copy is still a copy).
+vm_copies() {
+    local n s out=()
+    for n in "${NODES[@]}"; do
+        s=$(domain_state "$n" "$1")
+        case $s in absent | "shut off" | node-down) ;; *) out+=("$n:${s// /_}") ;; esac
+    done
+    echo "${out[*]}"
+}
+
+# vm_running_nodes NAME: the nodes where NAME exists, asking both nodes'
+# libvirtds directly (not Pacemaker).
+vm_running_nodes() {
+    local c out=()
+    for c in $(vm_copies "$1"); do out+=("${c%%:*}"); done
+    echo "${out[*]}"
+}
+
+assert_at_most_one_copy() {
+    local copies
+    copies=$(vm_copies "$1")
+    if (($(wc -w <<<"$copies") <= 1)); then
+        ok "${2:-$1 runs on at most one node} (libvirt: ${copies:-none})"
+    else
+        not_ok "${2:-$1 runs on at most one node}"
+        diag "copies found by asking each node's libvirtd: $copies"
+    fi
+}
+
+# assert_runs_only_on NAME NODE [DESC]: libvirt has NAME running on NODE and
+# nowhere else.
+assert_runs_only_on() {
+    local copies
+    copies=$(vm_copies "$1")
+    assert_eq "$copies" "$2:running" "${3:-$1 runs on $2 only (asking both libvirtds)}"
+}
+
+# Background sampler of vm_copies, to catch a second copy that exists only
+# for a moment (during a failover or a refresh).
+COPIES_WATCH_PID=""
+copies_watch_start() {
+    local name=$1 file=$LAB_DIR/scenarios/copies-$1.log
+    : >"$file"
+    (
+        trap 'exit 0' TERM
+        while :; do
+            printf '%s %s\n' "$EPOCHREALTIME" "$(vm_copies "$name" 2>/dev/null || true)" >>"$file"
+            sleep 0.3
+        done
+    ) &
+    COPIES_WATCH_PID=$!
+}
+
+# copies_watch_stop NAME: stop sampling; not_ok if two copies were ever seen.
+copies_watch_stop() {
+    local file=$LAB_DIR/scenarios/copies-$1.log max samples
+    if [[ -n $COPIES_WATCH_PID ]]; then
+        kill "$COPIES_WATCH_PID" 2>/dev/null || true
+        wait "$COPIES_WATCH_PID" 2>/dev/null || true
+        COPIES_WATCH_PID=""
+    fi
+    samples=$(wc -l <"$file")
+    max=$(awk '{ if (NF - 1 > m) m = NF - 1 } END { print m + 0 }' "$file")
+    if ((max <= 1)); then
+        ok "${2:-$1 never ran on two nodes at once} ($samples samples)"
+    else
+        not_ok "${2:-$1 never ran on two nodes at once}"
+        diag "$(awk 'NF > 2' "$file" | head -5)"
+    fi
+}
+
+# -------------------------------------------------------- serial console
+
+serial_log() { echo "$LAB_DIR/serial/$1.log"; }
+serial_reset() { mkdir -p "$LAB_DIR/serial"; : >"$(serial_log "$1")"; }
+
+# last_boot_id NAME: the boot_id of the newest heartbeat line.
+last_boot_id() {
+    { grep -a "^name=$1 boot_id=" "$(serial_log "$1")" 2>/dev/null || true; } | tail -n1 \
+        | sed -n 's/.* boot_id=\([^ ]*\) .*/\1/p'
+}
+
+last_counter() {
+    { grep -a "^name=$1 boot_id=" "$(serial_log "$1")" 2>/dev/null || true; } | tail -n1 \
+        | sed -n 's/.* n=\([0-9]*\).*/\1/p'
+}
+
+# wait_heartbeat NAME TIMEOUT [NOT_BOOT_ID]: wait for a heartbeat line (from
+# a boot other than NOT_BOOT_ID, if given).
+wait_heartbeat() {
+    local name=$1 timeout=$2 not=${3:-}
+    _has_heartbeat() { local b; b=$(last_boot_id "$name"); [[ -n $b && $b != "$not" ]]; }
+    wait_for "$timeout" _has_heartbeat
+}
+
+# guest_ready NAME: the newest line of the serial log is a heartbeat written
+# in the last second, i.e. a guest is up and its acpid listens.  (A power
+# button pressed while a guest still boots is lost, and the stop then waits
+# for its timeout.)
+guest_ready() {
+    local log
+    log=$(serial_log "$1")
+    [[ $(tail -n1 "$log" 2>/dev/null) == "name=$1 "* ]] || return 1
+    awk -v m="$(stat -c %Y "$log")" -v now="$EPOCHREALTIME" 'BEGIN { exit !(now - m < 1.5) }'
+}
+
+serial_has_poweroff() { grep -aq '^poweroff' "$(serial_log "$1")"; }
+
+# Timestamp every serial line as it arrives (host clock), so the pause a
+# live migration causes can be measured.  tail -F follows the one log that
+# both nodes' QEMUs append to.
+SERIAL_WATCH_PID=""
+serial_watch_start() {
+    local name=$1 ts=$LAB_DIR/scenarios/serial-$1.ts
+    mkdir -p "$LAB_DIR/scenarios"
+    : >"$ts"
+    # The reader redirects all its output, so it never holds our caller's
+    # stdout (a $(...) around us would wait for it).
+    tail -n0 -F "$(serial_log "$name")" 2>/dev/null > >(
+        exec >>"$ts" 2>/dev/null
+        while IFS= read -r line; do printf '%s %s\n' "$EPOCHREALTIME" "${line%$'\r'}"; done
+    ) &
+    SERIAL_WATCH_PID=$!
+}
+
+serial_watch_stop() {
+    if [[ -n $SERIAL_WATCH_PID ]]; then
+        kill "$SERIAL_WATCH_PID" 2>/dev/null || true
+        wait "$SERIAL_WATCH_PID" 2>/dev/null || true
+        SERIAL_WATCH_PID=""
+        sleep 0.1  # let the reader drain the pipe
+    fi
+}
+
+# counter_gap_check NAME: parse the timestamped heartbeat lines captured by
+# serial_watch_start and print
+#   lines=N max_gap=S boot_ids=K counter_breaks=B first_n=A last_n=Z
+# max_gap: the longest time between two consecutive lines; boot_ids: how
+# many different boot_ids appeared (1 = no restart); counter_breaks: how
+# often n did not go up by exactly 1 within one boot.
+counter_gap_check() {
+    awk -v name="$1" '
+        $2 == "name=" name && $3 ~ /^boot_id=/ && $4 ~ /^n=/ {
+            t = $1; b = substr($3, 9); n = substr($4, 3) + 0
+            if (lines++) {
+                if (t - pt > gap) gap = t - pt
+                if (b == pb && n != pn + 1) breaks++
+            } else first = n
+            if (!(b in seen)) { seen[b] = 1; ids++ }
+            pt = t; pb = b; pn = n
+        }
+        END { printf "lines=%d max_gap=%.3f boot_ids=%d counter_breaks=%d first_n=%d last_n=%d\n",
+              lines, gap, ids, breaks, first, pn }
+    ' "$LAB_DIR/scenarios/serial-$1.ts"
+}
+
+# migration_downtime_ms NODE NAME: the downtime QEMU measured for the last
+# completed (incoming) migration of NAME, as libvirt reports it on the
+# destination NODE; empty if libvirt has no such statistics.
+migration_downtime_ms() {
+    vsh "$1" domjobinfo "$2" --completed 2>/dev/null \
+        | sed -n 's/^Total downtime: *\([0-9]*\) *ms.*/\1/p' || true
+}
+
+# libvirt drops those statistics soon after (the next job on the domain
+# clears them), so poll the destination while a migration runs.
+DOWNTIME_WATCH_PID=""
+downtime_watch_start() {
+    local node=$1 name=$2 file=$LAB_DIR/scenarios/downtime-$2
+    rm -f "$file"
+    (
+        trap 'exit 0' TERM
+        while :; do
+            v=$(migration_downtime_ms "$node" "$name" 2>/dev/null || true)
+            [[ -z $v ]] || echo "$v" >"$file"
+            sleep 0.2
+        done
+    ) &
+    DOWNTIME_WATCH_PID=$!
+}
+
+# downtime_watch_stop NAME: print the last figure seen (or nothing).
+downtime_watch_stop() {
+    if [[ -n $DOWNTIME_WATCH_PID ]]; then
+        kill "$DOWNTIME_WATCH_PID" 2>/dev/null || true
+        wait "$DOWNTIME_WATCH_PID" 2>/dev/null || true
+        DOWNTIME_WATCH_PID=""
+    fi
+    cat "$LAB_DIR/scenarios/downtime-$1" 2>/dev/null || true
+}
+
+# assert_live NAME DESC [QEMU_DOWNTIME_MS]: the watched window shows one
+# boot, no missing counter value and no pause between heartbeat lines
+# longer than MAX_GAP_S.  The longest pause is printed as the "downtime"; it
+# is what the guest saw, so it also holds the 0.2 s period, host CPU
+# contention and the destination's cold TCG translation cache.  QEMU's own
+# figure (downtime_watch_*), if given, is printed and must not exceed
+# MAX_DOWNTIME_MS.
+assert_live() {
+    local name=$1 desc=$2 ms=${3:-} r lines gap ids breaks
+    r=$(counter_gap_check "$name")
+    lines=$(kv "$r" lines); gap=$(kv "$r" max_gap)
+    ids=$(kv "$r" boot_ids); breaks=$(kv "$r" counter_breaks)
+    diag "heartbeat: $r"
+    printf '# downtime: %s s (longest pause between heartbeat lines, nominal 0.2 s)%s\n' \
+        "$gap" "${ms:+; QEMU-measured downtime: $ms ms}"
+    assert_eq "$ids" 1 "$desc: same boot_id throughout"
+    assert_eq "$breaks" 0 "$desc: no counter value missing"
+    assert_le "$gap" "$MAX_GAP_S" "$desc: longest pause ${gap} s <= ${MAX_GAP_S} s"
+    [[ -z $ms ]] || assert_le "$ms" "$MAX_DOWNTIME_MS" "$desc: QEMU downtime ${ms} ms <= ${MAX_DOWNTIME_MS} ms"
+    ((lines >= 5)) || not_ok "$desc: enough heartbeat lines captured ($lines)"
+    return 0
+}
+
+# kv "k1=v1 k2=v2" KEY: the value of KEY
+kv() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p"; }
+
+# ---------------------------------------------------------- resources
+
+agent_is_vd() { [[ $AGENT == ocf:heartbeat:VirtualDomain ]]; }
+
+# The agent's path inside a node.
+agent_path() {
+    local rest=${AGENT#ocf:}
+    echo "/usr/lib/ocf/resource.d/${rest%%:*}/${rest#*:}"
+}
+
+vm_config() { echo "$LAB_DIR/shared/$1.xml"; }
+
+# make_vm NAME [make-domain-xml options]: write the domain XML (shared by
+# both nodes, like a file on a cluster filesystem) and empty its serial log.
+make_vm() {
+    local name=$1; shift
+    mkdir -p "$LAB_DIR/shared"
+    "$LIB_DIR/make-domain-xml.sh" "$name" "$(vm_config "$name")" "$@"
+    serial_reset "$name"
+}
+
+# The parameters both ocf:xvm:domain and VirtualDomain take.
+agent_params() {
+    echo "config=$(vm_config "$1") hypervisor=qemu:///system migration_transport=tcp"
+}
+
+# create_rsc NAME [extra pcs args...]: pcs resource create NAME with the
+# common parameters, allow-migrate and a 10 s monitor.  Extra instance
+# attributes go before "meta"; pass "op ..." pieces at the end.
+create_rsc() {
+    local name=$1; shift
+    local params=() ops=() a in_ops=0
+    for a in "$@"; do
+        [[ $a == op ]] && in_ops=1
+        if ((in_ops)); then ops+=("$a"); else params+=("$a"); fi
+    done
+    # shellcheck disable=SC2046
+    pcmk pcs resource create "$name" "$AGENT" $(agent_params "$name") "${params[@]}" \
+        meta allow-migrate=true op monitor interval=10s "${ops[@]}"
+}
+
+# start_rsc NAME [create_rsc args...]: create the resource, wait until it
+# is Started and the guest prints its heartbeat, let the cluster settle.
+# Not being able to is a failure that ends the scenario.
+start_rsc() {
+    local name=$1 t out rc=0
+    t=$(now)
+    out=$(create_rsc "$@" 2>&1) || rc=$?
+    if ((rc)); then
+        not_ok "create resource $name"
+        diag "$out"
+        exit 1
+    fi
+    if ! wait_for 90 rsc_started "$name" || ! wait_heartbeat "$name" 60; then
+        not_ok "resource $name Started and its guest running"
+        diag "$(pcmk crm_mon -1 2>&1)"
+        exit 1
+    fi
+    settle
+    printf '# step: create %s -> Started on %s, guest up: %s s\n' "$name" "$(rsc_nodes "$name")" "$(since "$t")"
+}
+
+# remove_rsc NAME: the end of every scenario.  Clear move constraints,
+# delete the resource (pcs stops it first), clean its history, then make
+# sure no copy of the domain is left; destroy any left-over copy so the
+# next scenario starts clean (and say so).
+remove_rsc() {
+    local name=$1 n copies
+    if pcmk crm_resource --resource "$name" --query-xml >/dev/null 2>&1; then
+        [[ -z $(vm_copies "$name") ]] || wait_for 30 guest_ready "$name" || true
+        pcmk crm_resource --clear -r "$name" >/dev/null 2>&1 || true
+        timed "pcs resource delete $name" quiet pcmk pcs resource delete "$name" \
+            || timed "pcs resource delete --force $name" quiet pcmk pcs resource delete "$name" --force || true
+        settle 120 || true
+    fi
+    pcmk crm_resource --cleanup >/dev/null 2>&1 || true
+    settle 60 || true
+    copies=$(vm_copies "$name")
+    if [[ -z $copies ]]; then
+        ok "no copy of $name left after deleting the resource"
+    else
+        not_ok "no copy of $name left after deleting the resource"
+        diag "left: $copies (destroying them)"
+        for n in "${NODES[@]}"; do vsh "$n" destroy "$name" >/dev/null 2>&1 || true; done
+    fi
+}
+
+# -------------------------------------------------------- scenario frame
+
+SCENARIO_START=""
+SCENARIO_VMS=()
+SCENARIO_CLEANUPS=()
+
+_scenario_err() {
+    # Only the scenario's own shell counts; a failing command substitution
+    # is reported by whoever used its result.
+    ((BASH_SUBSHELL == 0)) || return 0
+    not_ok "unexpected failure: line $1: $2"
+}
+
+_scenario_exit() {
+    local rc=$1 f vm
+    set +e
+    trap - ERR
+    serial_watch_stop
+    [[ -z $DOWNTIME_WATCH_PID ]] || downtime_watch_stop none >/dev/null
+    [[ -z $COPIES_WATCH_PID ]] || { kill "$COPIES_WATCH_PID" 2>/dev/null; wait "$COPIES_WATCH_PID" 2>/dev/null; }
+    for vm in "${SCENARIO_VMS[@]}"; do
+        assert_at_most_one_copy "$vm" "at the end: $vm runs on at most one node"
+    done
+    for f in "${SCENARIO_CLEANUPS[@]}"; do eval "$f"; done
+    for vm in "${SCENARIO_VMS[@]}"; do remove_rsc "$vm"; done
+    echo "1..$TAP_N"
+    printf '# duration: %s s\n' "$(since "$SCENARIO_START")"
+    ((rc == 0 && TAP_FAILED == 0)) || exit 1
+    exit 0
+}
+
+# scenario_begin TITLE: print the header, check the lab, and arrange for
+# the final checks, cleanup, plan and duration on any exit.
+scenario_begin() {
+    SCENARIO_START=$(now)
+    mkdir -p "$LAB_DIR/scenarios"
+    printf '# scenario: %s (agent %s)\n' "$1" "$AGENT"
+    trap '_scenario_err "$LINENO" "$BASH_COMMAND"' ERR
+    trap '_scenario_exit $?' EXIT
+    # Cannot run is a failure, never a silent skip.
+    local n
+    for n in "${NODES[@]}"; do
+        if ! node_up "$n"; then
+            not_ok "lab node $n is up (run: tests/lab/lab.sh up)"
+            exit 1
+        fi
+    done
+    if ! pcmk crm_mon -1 >/dev/null 2>&1; then
+        not_ok "Pacemaker answers on $(pcmk_node)"
+        exit 1
+    fi
+}
+
+# uses_vm NAME: the scenario owns resource + domain NAME; any leftover from
+# an earlier run is removed first, and it is checked/removed at the end.
+uses_vm() {
+    SCENARIO_VMS+=("$1")
+    if pcmk crm_resource --resource "$1" --query-xml >/dev/null 2>&1; then
+        diag "removing leftover resource $1"
+        pcmk pcs resource delete "$1" --force >/dev/null 2>&1 || true
+        settle 60 || true
+    fi
+    local n
+    for n in "${NODES[@]}"; do vsh "$n" destroy "$1" >/dev/null 2>&1 || true; done
+}
+
+# at_exit CMD: run CMD (a string) during cleanup, before the resources go.
+at_exit() { SCENARIO_CLEANUPS+=("$1"); }

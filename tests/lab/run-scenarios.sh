@@ -1,0 +1,129 @@
+#!/bin/bash
+# run-scenarios.sh [N...]: build the guest, bring the lab up (if it is not
+# up), run the chosen scenarios (default: all, in order), tear the lab down
+# (always, in a trap), and summarise.
+#
+#   N        scenario numbers: 2, 02 or 02-live-migration all select
+#            scenarios/02-*.sh
+# Environment: LAB_DIR, AGENT (default ocf:xvm:domain), LAB_AGENT (the
+# binary behind ocf:xvm:domain), KEEP_LAB=1 to leave the lab up afterwards.
+#
+# Output: each scenario's TAP, then one line per scenario with its duration
+# and counts, then the plain line "N passed, N failed" (a SKIP counts as
+# neither and is listed separately).  Exit status 1 if anything failed.
+# A scenario that cannot run here (no namespaces, lab does not come up)
+# fails; nothing is skipped silently.
+set -euo pipefail
+shopt -s inherit_errexit
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+export LAB_DIR=${LAB_DIR:-/tmp/xvm-lab}
+export AGENT=${AGENT:-ocf:xvm:domain}
+LAB_SH=$HERE/lab.sh
+RESULTS=$LAB_DIR/results
+
+now() { printf '%s\n' "$EPOCHREALTIME"; }
+since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'; }
+
+passed=0 failed=0
+skipped=()
+summary=()
+
+teardown() {
+    local rc=$?
+    if [[ ${KEEP_LAB:-0} == 1 ]]; then
+        echo "# KEEP_LAB=1: leaving the lab up ($LAB_SH down to stop it)"
+    else
+        local t
+        t=$(now)
+        "$LAB_SH" down >/dev/null 2>&1 || echo "# warning: lab.sh down failed" >&2
+        echo "# lab down: $(since "$t") s"
+    fi
+    exit "$rc"
+}
+
+# select_scenarios [N...]: print the scenario files to run, in order.
+select_scenarios() {
+    local all=("$HERE"/scenarios/[0-9][0-9]-*.sh) want f n
+    if (($# == 0)); then
+        printf '%s\n' "${all[@]}"
+        return
+    fi
+    for want in "$@"; do
+        n=${want%%-*}
+        [[ $n =~ ^[0-9]+$ ]] || { echo "unknown scenario '$want'" >&2; return 1; }
+        n=$(printf '%02d' "$((10#$n))")
+        f=$(printf '%s\n' "${all[@]}" | grep "/$n-" || true)
+        [[ -n $f ]] || { echo "no scenario $n in $HERE/scenarios" >&2; return 1; }
+        printf '%s\n' "$f"
+    done
+}
+
+# A setup step that fails counts as a failed test, loudly.
+setup_failed() {
+    echo "not ok - $1"
+    failed=$((failed + 1))
+    echo "$passed passed, $failed failed"
+    exit 1
+}
+
+run_one() {
+    local file=$1 name out t rc=0 p f s
+    name=$(basename "$file" .sh)
+    out=$RESULTS/$name.tap
+    echo "# ---- $name"
+    t=$(now)
+    bash "$file" 2>&1 | tee "$out" || rc=$?
+    p=$(grep -c '^ok [0-9]* - ' "$out" || true)
+    f=$(grep -c '^not ok ' "$out" || true)
+    s=$(grep -c '^ok [0-9]* # SKIP' "$out" || true)
+    if ((rc != 0 && f == 0)); then
+        echo "not ok - $name exited with status $rc without reporting a failure"
+        f=1
+    fi
+    passed=$((passed + p))
+    failed=$((failed + f))
+    if ((s)); then
+        while IFS= read -r line; do skipped+=("$name: ${line#*# SKIP }"); done \
+            < <(grep '^ok [0-9]* # SKIP' "$out")
+    fi
+    summary+=("$(printf '%-28s %7s s  %3d ok  %3d failed  %d skipped' "$name" "$(since "$t")" "$p" "$f" "$s")")
+}
+
+main() {
+    local files start t
+    files=$(select_scenarios "$@")
+    start=$(now)
+    mkdir -p "$RESULTS"
+    trap teardown EXIT
+
+    echo "# agent: $AGENT; lab: $LAB_DIR"
+    if [[ $AGENT == ocf:xvm:domain ]]; then
+        local bin=${LAB_AGENT:-/work/main/build/agent/domain}
+        [[ -x $bin ]] || echo "# warning: LAB_AGENT $bin is not built; ocf:xvm:domain scenarios will fail"
+    fi
+
+    t=$(now)
+    "$HERE/guest/build-guest.sh" "$LAB_DIR/guest" 2>&1 | sed 's/^/# /' \
+        || setup_failed "build the guest (guest/build-guest.sh)"
+    echo "# guest build: $(since "$t") s"
+
+    t=$(now)
+    "$LAB_SH" up 2>&1 | sed 's/^/# /' || setup_failed "bring the lab up (lab.sh up)"
+    echo "# lab up: $(since "$t") s"
+
+    local file
+    while IFS= read -r file; do run_one "$file"; done <<<"$files"
+
+    echo "# ---- summary (agent $AGENT)"
+    printf '# %s\n' "${summary[@]}"
+    if ((${#skipped[@]})); then
+        echo "# skipped:"
+        printf '#   %s\n' "${skipped[@]}"
+    fi
+    echo "# total: $(since "$start") s"
+    echo "$passed passed, $failed failed"
+    ((failed == 0))
+}
+
+main "$@"

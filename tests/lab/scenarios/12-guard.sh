@@ -1,0 +1,113 @@
+#!/bin/bash
+# 12: the hook guard installed on both nodes.
+#   - the cluster's own start, live migration both ways and recovery after
+#     kill -9 still work;
+#   - a "virsh create" by hand of the cluster's VM on the other node is
+#     refused, and says where the cluster runs it;
+#   - an unrelated domain starts freely;
+#   - a libvirtd restart (the reconnect hook) leaves the running VM alone;
+#   - the hook's own time per start (prepare + start + started) is measured.
+. "$(dirname "$0")/../lib.sh"
+
+HOOK_LIMIT_MS=${HOOK_LIMIT_MS:-10}
+
+scenario_begin "12 hook guard"
+if agent_is_vd; then skip "the guard belongs to ocf:xvm:domain"; exit 0; fi
+uses_vm vm
+
+restart_libvirtd() {
+    lab exec "$1" sh -c 'kill -TERM "$(cat /run/libvirtd.pid)"; for i in $(seq 50); do
+        kill -0 "$(cat /run/libvirtd.pid 2>/dev/null)" 2>/dev/null || break; sleep 0.1; done'
+    lab exec "$1" libvirtd -d --listen </dev/null >/dev/null 2>&1
+    wait_for 20 vsh "$1" uri
+}
+guard() { lab exec "$1" "$(agent_path)" "$2-guard" >/dev/null; }
+for n in "${NODES[@]}"; do
+    guard "$n" install
+    restart_libvirtd "$n"
+done
+at_exit 'for n in "${NODES[@]}"; do guard "$n" uninstall || true; restart_libvirtd "$n" || true; done'
+check "the guard is installed on both nodes" \
+    lab exec node2 test -x /etc/libvirt/hooks/qemu.d/50-xvm-domain-guard
+
+make_vm vm
+start_rsc vm
+a=$(rsc_nodes vm)
+b=$(other_node "$a")
+ok "the cluster started vm on $a through the guard"
+
+# A start by hand on the other node is refused.
+out=$(vsh "$b" create "$(vm_config vm)" 2>&1) && rc=0 || rc=$?
+diag "virsh create on $b: $out"
+if ((rc != 0)) && grep -q "refused to start vm here" <<<"$out"; then
+    ok "virsh create of the cluster's VM on $b is refused"
+else
+    not_ok "virsh create of the cluster's VM on $b is refused (exit $rc)"
+fi
+if grep -q "the cluster runs it on $a" <<<"$out"; then
+    ok "the refusal says the cluster runs it on $a"
+else
+    not_ok "the refusal says the cluster runs it on $a"
+fi
+assert_runs_only_on vm "$a" "after the refused start vm still runs on $a only"
+
+# An unrelated domain is not the guard's business.
+make_vm free
+out=$(vsh "$b" create "$(vm_config free)" 2>&1) && rc=0 || rc=$?
+assert_eq "$rc" 0 "an unrelated domain starts freely on $b"
+vsh "$b" destroy free >/dev/null 2>&1 || true
+
+# The hook's own cost per start: prepare, start and started for a domain it
+# lets through.
+hook_ms=$(lab exec "$b" sh -c '
+    hook=/etc/libvirt/hooks/qemu.d/50-xvm-domain-guard xml='"$(vm_config free)"'
+    best=999999
+    for i in 1 2 3 4 5 6 7 8 9 10 11; do
+        t0=$(date +%s%N)
+        for op in prepare start started; do "$hook" free $op begin - < "$xml"; done
+        t1=$(date +%s%N); d=$(( (t1 - t0) / 1000 ))
+        echo $d
+    done | sort -n | sed -n 6p')
+hook_ms=$(awk -v us="$hook_ms" 'BEGIN { printf "%.2f", us / 1000 }')
+printf '# hook time per start (prepare+start+started, median of 11): %s ms\n' "$hook_ms"
+assert_le "$hook_ms" "$HOOK_LIMIT_MS" "the guard adds ${hook_ms} ms to a start (<= ${HOOK_LIMIT_MS} ms)"
+
+# Live migration both ways goes through the destination's guard.
+for dst in "$b" "$a"; do
+    wait_for 30 guest_ready vm || true
+    serial_watch_start vm
+    t=$(now)
+    pcmk crm_resource --move -r vm -N "$dst" >/dev/null
+    if wait_for 90 rsc_started_on vm "$dst"; then
+        ok "live migration to $dst with the guard: $(since "$t") s"
+    else
+        not_ok "live migration to $dst with the guard"
+        diag "$(pcmk crm_mon -1 2>&1)"
+    fi
+    sleep 1
+    serial_watch_stop
+    assert_live vm "migration to $dst"
+    settle
+    pcmk crm_resource --clear -r vm >/dev/null 2>&1 || true
+    settle
+done
+assert_runs_only_on vm "$a"
+
+# libvirtd restarted under a running VM: the reconnect hook must pass.
+boot=$(last_boot_id vm)
+restart_libvirtd "$a"
+sleep 2
+assert_eq "$(domain_state "$a" vm)" running "after a libvirtd restart on $a, vm still runs"
+assert_eq "$(last_boot_id vm)" "$boot" "... with the same boot_id"
+
+# Recovery after kill -9 is a cluster start, which the guard lets through.
+pid=$(lab exec "$a" cat /run/libvirt/qemu/vm.pid)
+lab exec "$a" kill -9 "$pid"
+if wait_heartbeat vm 60 "$boot"; then
+    ok "after kill -9 the cluster restarted vm through the guard"
+else
+    not_ok "after kill -9 the cluster restarted vm through the guard"
+    diag "$(pcmk crm_mon -1 2>&1)"
+fi
+settle
+assert_at_most_one_copy vm
