@@ -69,6 +69,9 @@ fi
 # The binary under test is a copy, so that a rebuild during the run (others
 # work in the same tree) cannot mix two versions into one table.
 mkdir -p "$LAB_DIR/agent"
+# The front execs domain-virt from its own directory: copy both.
+cp "$(dirname "$LAB_AGENT")/domain-virt" "$LAB_DIR/agent/domain-virt.new"
+mv -f "$LAB_DIR/agent/domain-virt.new" "$LAB_DIR/agent/domain-virt"
 cp "$LAB_AGENT" "$LAB_DIR/agent/domain.new"
 mv -f "$LAB_DIR/agent/domain.new" "$LAB_DIR/agent/domain"
 BENCH_AGENT_ID="$(git -C "$REPO" describe --always --dirty 2>/dev/null || echo unknown),"
