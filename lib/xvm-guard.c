@@ -180,5 +180,8 @@ xvm_guard_hook_script(const char *agent_path)
         "# domain the cluster manages unless the cluster's agent starts it here.\n"
         "# It reads only local files and never calls libvirt.\n"
         "[ -x %s ] || exit 0\n"
+        "# Only these steps can be refused or announce a migration: every other\n"
+        "# call (start, started, stopped, release, reconnect, ...) costs a shell.\n"
+        "case \"$2\" in prepare|restore|migrate) ;; *) exit 0 ;; esac\n"
         "exec %s hook qemu \"$@\"\n", quoted, quoted);
 }

@@ -22,6 +22,10 @@ classify_paused(int reason, const char **why)
     case VIR_DOMAIN_PAUSED_CRASHED:
         *why = "paused after a guest crash";
         return XVM_HEALTH_FAILED;
+    case VIR_DOMAIN_PAUSED_STARTING_UP:
+        /* Not yet running: start waits it out rather than report success. */
+        *why = "starting up";
+        return XVM_HEALTH_TRANSIENT;
     case VIR_DOMAIN_PAUSED_UNKNOWN:
     case VIR_DOMAIN_PAUSED_USER:
     case VIR_DOMAIN_PAUSED_SAVE:
@@ -29,7 +33,6 @@ classify_paused(int reason, const char **why)
     case VIR_DOMAIN_PAUSED_FROM_SNAPSHOT:
     case VIR_DOMAIN_PAUSED_SHUTTING_DOWN:
     case VIR_DOMAIN_PAUSED_SNAPSHOT:
-    case VIR_DOMAIN_PAUSED_STARTING_UP:
     case VIR_DOMAIN_PAUSED_POSTCOPY:
         break;
     }

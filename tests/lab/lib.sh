@@ -203,14 +203,15 @@ assert_no_cluster_problems() {
 
 # ------------------------------------------------- asking libvirt directly
 
-# domain_state NODE NAME: libvirt's state of NAME on NODE ("running",
-# "paused", "shut off", "absent"), or, when that node's libvirtd does not
-# answer (down, or hung: 5 s), "qemu-process" / "absent" from the node's
-# own process table, or "node-down".
-domain_state() {
+# domain_state_reason NODE NAME: libvirt's state of NAME on NODE with its
+# reason ("running (booted)", "paused (migrating)", "shut off (destroyed)"),
+# "absent", or, when that node's libvirtd does not answer (down, or hung:
+# 5 s), "qemu-process" / "absent" from the node's own process table, or
+# "node-down".
+domain_state_reason() {
     local node=$1 name=$2 out
     node_up "$node" || { echo node-down; return; }
-    if out=$(lab exec "$node" timeout 5 virsh -q -c qemu:///system domstate "$name" 2>&1); then
+    if out=$(lab exec "$node" timeout 5 virsh -q -c qemu:///system domstate --reason "$name" 2>&1); then
         echo "${out%%$'\n'*}"
     elif grep -qi 'failed to get domain\|domain not found' <<<"$out"; then
         echo absent
@@ -222,13 +223,39 @@ domain_state() {
     fi
 }
 
+# domain_state NODE NAME: the same without the reason ("running", "paused",
+# "shut off", "absent", "qemu-process", "node-down").
+domain_state() {
+    local s
+    s=$(domain_state_reason "$1" "$2")
+    echo "${s% (*)}"
+}
+
 # vm_copies NAME: "node:state" for every node where a QEMU for NAME exists
-# (any state but shut off/absent: a paused copy is still a copy).
+# (any state but shut off/absent: a paused copy is still a copy).  State is
+# "running" for any running reason, else e.g. "paused(migrating)".
 vm_copies() {
-    local n s out=()
+    local n s r out=()
     for n in "${NODES[@]}"; do
-        s=$(domain_state "$n" "$1")
-        case $s in absent | "shut off" | node-down) ;; *) out+=("$n:${s// /_}") ;; esac
+        s=$(domain_state_reason "$n" "$1")
+        case $s in
+        absent | "shut off"* | node-down) ;;
+        running*) out+=("$n:running") ;;
+        *" ("*")") r=${s#*\(}; out+=("$n:${s%% *}(${r// /_}") ;;
+        *) out+=("$n:${s// /_}") ;;
+        esac
+    done
+    echo "${out[*]}"
+}
+
+# vm_active_copies NAME: vm_copies without domains paused for a migration
+# (the paused destination of a live migration, or both ends of a paused
+# one): while a migration runs, only one of the two QEMUs runs guest code.
+# For checks during transitions; a settled cluster must have none of those.
+vm_active_copies() {
+    local c out=()
+    for c in $(vm_copies "$1"); do
+        [[ $c == *":paused(migrating)" ]] || out+=("$c")
     done
     echo "${out[*]}"
 }
@@ -260,8 +287,9 @@ assert_runs_only_on() {
     assert_eq "$copies" "$2:running" "${3:-$1 runs on $2 only (asking both libvirtds)}"
 }
 
-# Background sampler of vm_copies, to catch a second copy that exists only
-# for a moment (during a failover or a refresh).
+# Background sampler of vm_active_copies, to catch a second copy that
+# exists only for a moment (during a failover or a refresh).  The paused
+# destination of a running migration is not counted.
 COPIES_WATCH_PID=""
 copies_watch_start() {
     local name=$1 file=$LAB_DIR/scenarios/copies-$1.log
@@ -269,7 +297,7 @@ copies_watch_start() {
     (
         trap 'exit 0' TERM
         while :; do
-            printf '%s %s\n' "$EPOCHREALTIME" "$(vm_copies "$name" 2>/dev/null || true)" >>"$file"
+            printf '%s %s\n' "$EPOCHREALTIME" "$(vm_active_copies "$name" 2>/dev/null || true)" >>"$file"
             sleep 0.3
         done
     ) &

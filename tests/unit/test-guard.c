@@ -519,7 +519,7 @@ test_script_runs_agent(GuardFx *fx, gconstpointer data)
     g_autofree char *script = xvm_guard_hook_script(agent);
     g_autofree char *script_path = g_build_filename(fx->root, "hook.sh", NULL);
     g_autofree char *args = NULL;
-    const char *argv[] = { "/bin/sh", script_path, "vm 1", "start", "begin", "-", NULL };
+    const char *argv[] = { "/bin/sh", script_path, "vm 1", "prepare", "begin", "-", NULL };
     int status = -1;
 
     g_assert_cmpint(g_mkdir_with_parents(dir, 0755), ==, 0);
@@ -529,7 +529,7 @@ test_script_runs_agent(GuardFx *fx, gconstpointer data)
     g_assert_true(g_spawn_sync(NULL, (char **) argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL,
                                NULL, NULL, NULL, &status, NULL));
     g_assert_true(g_file_get_contents(record, &args, NULL, NULL));
-    g_assert_cmpstr(args, ==, "hook|qemu|vm 1|start|begin|-|");
+    g_assert_cmpstr(args, ==, "hook|qemu|vm 1|prepare|begin|-|");
 }
 
 /* The agent uninstalled: the script lets libvirt go on rather than fail

@@ -50,8 +50,9 @@ static const HealthCase health_cases[] = {
       XVM_HEALTH_RUNNING },
     { "/xvm/health/paused/shutting-down", VIR_DOMAIN_PAUSED, VIR_DOMAIN_PAUSED_SHUTTING_DOWN,
       XVM_HEALTH_RUNNING },
+    /* Not yet running: start waits it out instead of reporting success. */
     { "/xvm/health/paused/starting-up", VIR_DOMAIN_PAUSED, VIR_DOMAIN_PAUSED_STARTING_UP,
-      XVM_HEALTH_RUNNING },
+      XVM_HEALTH_TRANSIENT },
     { "/xvm/health/paused/postcopy", VIR_DOMAIN_PAUSED, VIR_DOMAIN_PAUSED_POSTCOPY,
       XVM_HEALTH_RUNNING },
     /* Cleanly not running. */

@@ -44,7 +44,16 @@ if wait_for $((MT_TIMEOUT_S + 30)) mt_done; then
         not_ok "migrate_to failed by itself before its ${MT_TIMEOUT_S} s timeout (status: ${st:-none}, after $d s)"
     fi
     assert_le "$d" "$MT_TIMEOUT_S" "migrate_to ended within ${MT_TIMEOUT_S} s"
-    assert_eq "$copies" "$src:running" "when migrate_to failed, the VM was running on $src only"
+    # Pacemaker's recovery (stop here, start there) begins at once, so the
+    # VM's place at the moment of the failure is told by the agent's own
+    # answer (it checks libvirt after the abort) and by the heartbeat below.
+    if grep -q "migrate_to operation for vm on $src: error (aborted migration of vm to $dst; it still runs here" \
+        "$LAB_DIR/nodes/$src/fs/var-log/pacemaker/pacemaker.log"; then
+        ok "the agent aborted the job itself and found the VM still running on $src"
+    else
+        not_ok "the agent aborted the job itself and found the VM still running on $src"
+        diag "$(grep 'migrate_to operation for vm' "$LAB_DIR/nodes/$src/fs/var-log/pacemaker/pacemaker.log" | tail -2)"
+    fi
 else
     not_ok "migrate_to finished"
     diag "$(pcmk crm_mon -1 2>&1)"
