@@ -313,9 +313,15 @@ copies_watch_stop() {
         COPIES_WATCH_PID=""
     fi
     samples=$(wc -l <"$file")
-    max=$(awk '{ if (NF - 1 > m) m = NF - 1 } END { print m + 0 }' "$file")
+    # Two *running* copies at once is the failure.  A paused QEMU beside a
+    # running one is what every live migration shows on its destination,
+    # and what an aborted migration leaves there for a moment: it never ran
+    # guest code.  Those moments are listed, not failed.
+    max=$(awk '{ n = 0; for (i = 2; i <= NF; i++) if ($i ~ /:running$/) n++; if (n > m) m = n }
+               END { print m + 0 }' "$file")
     if ((max <= 1)); then
         ok "${2:-$1 never ran on two nodes at once} ($samples samples)"
+        awk 'NF > 2' "$file" | head -3 | sed 's/^/paused beside running: /' | while IFS= read -r l; do diag "$l"; done
     else
         not_ok "${2:-$1 never ran on two nodes at once}"
         diag "$(awk 'NF > 2' "$file" | head -5)"
