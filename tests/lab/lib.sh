@@ -363,6 +363,16 @@ guest_ready() {
     awk -v m="$(stat -c %Y "$log")" -v now="$EPOCHREALTIME" 'BEGIN { exit !(now - m < 1.5) }'
 }
 
+# recent_boots NAME: how many different boots printed the last 30 lines of
+# the (shared) serial log: with two copies running, both must have booted
+# before a stop can expect their power buttons to work.
+recent_boots() {
+    local log
+    log=$(serial_log "$1")
+    { grep -a "^name=$1 boot_id=" "$log" 2>/dev/null || true; } | tail -n 30 \
+        | sed -n 's/.* boot_id=\([^ ]*\) .*/\1/p' | sort -u | wc -l
+}
+
 serial_has_poweroff() { grep -aq '^poweroff' "$(serial_log "$1")"; }
 
 # Timestamp every serial line as it arrives (host clock), so the pause a

@@ -63,6 +63,8 @@ assert_eq "$(domain_state "$a" vm)" running "b. vm still runs on $a"
 # c. Stop while hidden where the VM runs.  (A guest still booting would
 # lose its power button press and cost a whole stop timeout.)
 wait_for 30 guest_ready vm || true
+n=$(wc -w <<<"$(vm_active_copies vm)")
+((n < 2)) || wait_for 30 eval '(($(recent_boots vm) >= '"$n"'))' || true
 t=$(now)
 pcmk pcs resource disable vm >/dev/null
 sleep 2
