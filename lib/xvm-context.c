@@ -168,6 +168,24 @@ xvm_context_remember(XvmContext *ctx)
                      error->message);
 }
 
+gboolean
+xvm_context_inputs_ok(const XvmContext *ctx, GError **error)
+{
+    const GError *cause = ctx->params_error ? ctx->params_error : ctx->config_error;
+
+    if (cause == NULL)
+        return TRUE;
+    g_propagate_error(error, g_error_copy(cause));
+    return FALSE;
+}
+
+gboolean
+xvm_error_libvirt_unreachable(const GError *error)
+{
+    return g_error_matches(error, XVM_ERROR, XVM_ERROR_CONNECT)
+           || g_error_matches(error, XVM_ERROR, XVM_ERROR_TIMEOUT);
+}
+
 void
 xvm_context_register_guard(XvmContext *ctx)
 {

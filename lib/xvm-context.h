@@ -55,6 +55,14 @@ gboolean xvm_context_observe(XvmContext *ctx, XvmDomainStatus *status, GError **
 /* Notes the identity for later runs on this node; failures are only logged. */
 void xvm_context_remember(XvmContext *ctx);
 
+/* The parameters and config are usable: FALSE with a copy of the first
+ * reason they are not (start and migrate need both). */
+gboolean xvm_context_inputs_ok(const XvmContext *ctx, GError **error);
+
+/* libvirt's own "operation timed out" and a lost connection both mean the
+ * daemon cannot tell us anything: the process table must answer. */
+gboolean xvm_error_libvirt_unreachable(const GError *error);
+
 /* Tells this node's hook guard that the cluster manages the domain (a no-op
  * when nothing changed); failures are only logged. */
 void xvm_context_register_guard(XvmContext *ctx);

@@ -77,15 +77,7 @@ migrate_inputs_ok(XvmContext *ctx, GError **error)
                     "migration target \"%s\" is not a valid node name", target);
         return FALSE;
     }
-    if (ctx->params_error) {
-        g_propagate_error(error, g_error_copy(ctx->params_error));
-        return FALSE;
-    }
-    if (ctx->config_error) {
-        g_propagate_error(error, g_error_copy(ctx->config_error));
-        return FALSE;
-    }
-    return TRUE;
+    return xvm_context_inputs_ok(ctx, error);
 }
 
 static gboolean

@@ -95,8 +95,7 @@ xvm_action_monitor(XvmContext *ctx, GError **error)
     if (!identify_or_answer(ctx, &rc, error))
         return rc;
     if (!xvm_context_connect(ctx, connect_ms, &local) || !observe_settled(ctx, &st, &local)) {
-        if (g_error_matches(local, XVM_ERROR, XVM_ERROR_CONNECT)
-            || g_error_matches(local, XVM_ERROR, XVM_ERROR_TIMEOUT))
+        if (xvm_error_libvirt_unreachable(local))
             return monitor_by_process_table(ctx, local, error);
         return xvm_action_fail(ctx, error, local);
     }

@@ -33,15 +33,7 @@ xvm_check_node_files(XvmContext *ctx, GError **error)
 static gboolean
 start_inputs_ok(XvmContext *ctx, GError **error)
 {
-    if (ctx->params_error) {
-        g_propagate_error(error, g_error_copy(ctx->params_error));
-        return FALSE;
-    }
-    if (ctx->config_error) {
-        g_propagate_error(error, g_error_copy(ctx->config_error));
-        return FALSE;
-    }
-    return xvm_check_node_files(ctx, error);
+    return xvm_context_inputs_ok(ctx, error) && xvm_check_node_files(ctx, error);
 }
 
 static gboolean

@@ -155,20 +155,11 @@ stop_by_process_table(XvmContext *ctx, GError *libvirt_error, GError **error)
     return xvm_action_fail(ctx, error, libvirt_error);
 }
 
-/* libvirt's own "operation timed out" and a lost connection both mean the
- * daemon cannot tell us anything. */
-static gboolean
-libvirt_unreachable(const GError *error)
-{
-    return g_error_matches(error, XVM_ERROR, XVM_ERROR_CONNECT)
-           || g_error_matches(error, XVM_ERROR, XVM_ERROR_TIMEOUT);
-}
-
 /* libvirt broke off in the middle: the process table still can tell. */
 static XvmOcfRc
 stop_failed(XvmContext *ctx, GError *cause, GError **error)
 {
-    if (libvirt_unreachable(cause))
+    if (xvm_error_libvirt_unreachable(cause))
         return stop_by_process_table(ctx, cause, error);
     return xvm_action_fail(ctx, error, cause);
 }
@@ -224,7 +215,7 @@ xvm_action_stop(XvmContext *ctx, GError **error)
     }
     if (!xvm_context_connect(ctx, xvm_deadline_remaining_ms(&ctx->deadline) / 3, &local)
         || !xvm_context_observe(ctx, &st, &local)) {
-        if (libvirt_unreachable(local))
+        if (xvm_error_libvirt_unreachable(local))
             return stop_by_process_table(ctx, local, error);
         if (g_error_matches(local, XVM_ERROR, XVM_ERROR_DOMAIN_FAILED)) {
             /* Another domain holds the name here, so ours cannot run here. */
