@@ -81,6 +81,7 @@ xvm_result_rc(XvmAction action, gboolean is_probe, const GError *error)
     case XVM_ERROR_CONFIG_INVALID:
         return rc_for_bad_configuration(action, is_probe);
     case XVM_ERROR_CONFIG_UNREADABLE:
+    case XVM_ERROR_CONFIG_DAMAGED:
     case XVM_ERROR_NOT_INSTALLED:
         return rc_for_node_lacks(action);
     case XVM_ERROR_CONNECT:
@@ -89,6 +90,9 @@ xvm_result_rc(XvmAction action, gboolean is_probe, const GError *error)
         return rc_for_no_domain(action);
     case XVM_ERROR_UNKNOWN_STATE:
     case XVM_ERROR_DOMAIN_FAILED:
+    case XVM_ERROR_NAME_TAKEN:
+    case XVM_ERROR_IDENTITY_CHANGED:
+    case XVM_ERROR_CONFLICT:
     case XVM_ERROR_LIBVIRT:
     case XVM_ERROR_TIMEOUT:
     case XVM_ERROR_MIGRATION:
@@ -98,6 +102,14 @@ xvm_result_rc(XvmAction action, gboolean is_probe, const GError *error)
         break;
     }
     return XVM_OCF_ERR_GENERIC;
+}
+
+XvmOcfRc
+xvm_result_rc_for(XvmAction action, int code)
+{
+    g_autoptr(GError) error = g_error_new_literal(XVM_ERROR, code, "");
+
+    return xvm_result_rc(action, FALSE, error);
 }
 
 char *

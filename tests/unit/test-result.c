@@ -70,6 +70,10 @@ static const Row rows[] = {
       { INST, GEN, GEN, GEN, INST, GEN, GEN }, "node-local is 5; probe that cannot look: 1" },
     { XVM_ERROR_NOT_INSTALLED, "not-installed",
       { INST, GEN, GEN, GEN, INST, GEN, GEN }, "node-local is 5; probe that cannot look: 1" },
+    /* Empty or cut short is this node's copy (being written, a bad sync):
+     * never 6, which would stop the resource on every node (issue 9). */
+    { XVM_ERROR_CONFIG_DAMAGED, "config-damaged",
+      { INST, GEN, GEN, GEN, INST, GEN, GEN }, "node-local is 5: 5.1" },
     /* libvirtd unreachable: runtime and soft for start (it may be
      * restarting); 5 for validate at level 10 (5.8); a probe gets here only
      * when the process table could not be read either. */
@@ -93,6 +97,15 @@ static const Row rows[] = {
       { GEN, GEN, GEN, GEN, GEN, GEN, GEN }, "migrate never 6: 2.3" },
     { XVM_ERROR_NOT_HERE, "not-here",
       { GEN, GEN, GEN, GEN, GEN, GEN, GEN }, "migrate never 6: 2.3" },
+    /* Identity: config names another domain than the one running for us, a
+     * foreign domain holds the name, or another resource manages it: each
+     * needs a person, and none may be taken for "not running" (issue 9). */
+    { XVM_ERROR_IDENTITY_CHANGED, "identity-changed",
+      { GEN, GEN, GEN, GEN, GEN, GEN, GEN }, "never 0 or 7 for a running domain: 1.3" },
+    { XVM_ERROR_NAME_TAKEN, "name-taken",
+      { GEN, GEN, GEN, GEN, GEN, GEN, GEN }, "runtime is 1: 5.1" },
+    { XVM_ERROR_CONFLICT, "conflict",
+      { GEN, GEN, GEN, GEN, GEN, GEN, GEN }, "node-local knowledge is 1: 5.1" },
     { XVM_ERROR_SCRIPT_FAILED, "script-failed",
       { GEN, GEN, GEN, GEN, GEN, GEN, GEN }, "runtime is 1: 5.1" },
     { XVM_ERROR_INTERNAL, "internal",
