@@ -59,8 +59,9 @@ xvm_hook_run(const XvmGuardPaths *paths, int argc, const char *const *argv, FILE
     /* libvirt writes the XML before it waits for us: read it all so that it
      * never blocks on a full pipe, but keep only what a domain can be. */
     xml = read_all(in, XVM_DOMXML_MAX_BYTES);
+    /* Token expiries are boot time: a wall-clock step moves none of them. */
     verdict = xvm_guard_decide(paths, argv[1], argv[2], argv[3], xml,
-                               g_get_real_time() / G_USEC_PER_SEC);
+                               xvm_guard_boot_time_s());
     if (!verdict.allow) {
         g_autofree char *where = cluster_location(verdict.instance);
 

@@ -3,6 +3,11 @@
 
 #include <glib.h>
 
+/* The owner of a run by hand is "by-hand:" + the config's absolute path
+ * (xvm-request.c): Pacemaker ids cannot hold ':', and a clone instance's
+ * ":N" comes after an id, so no resource instance starts with it. */
+#define XVM_BY_HAND_PREFIX "by-hand:"
+
 /* The OCF 1.1 exit codes this agent can return (ocf-contract.md 1.3). */
 typedef enum {
     XVM_OCF_SUCCESS = 0,
