@@ -99,3 +99,45 @@ xvm_uri_migration(const XvmParams *p, const char *node)
         return g_strdup_printf("tcp://%s:%d", host, p->migrateport);
     return g_strdup_printf("tcp://%s", host);
 }
+
+/* qemu:///system or qemu:///session, with the local transports only; the
+ * scheme is compared as written, since libvirt does not fold its case. */
+static const char *
+local_qemu_instance(const char *uri)
+{
+    g_autoptr(GUri) parsed = NULL;
+    const char *host;
+    const char *path;
+
+    if (uri == NULL || !(g_str_has_prefix(uri, "qemu:") || g_str_has_prefix(uri, "qemu+unix:")))
+        return NULL;
+    parsed = g_uri_parse(uri, G_URI_FLAGS_NON_DNS, NULL);
+    if (parsed == NULL)
+        return NULL;
+    host = g_uri_get_host(parsed);
+    if ((host && host[0]) || g_uri_get_user(parsed) || g_uri_get_port(parsed) != -1)
+        return NULL;
+    path = g_uri_get_path(parsed);
+    if (strcmp(path, "/system") == 0)
+        return "system";
+    if (strcmp(path, "/session") == 0)
+        return "session";
+    return NULL;   /* /embed keeps its own root; anything else is not libvirt's */
+}
+
+char *
+xvm_uri_qemu_run_dir(const char *uri, const char *xdg_runtime_dir, const char *override)
+{
+    const char *instance = local_qemu_instance(uri);
+
+    if (instance == NULL)
+        return NULL;
+    if (override && override[0])
+        return g_strdup(override);
+    if (strcmp(instance, "system") == 0)
+        return g_strdup("/run/libvirt/qemu");
+    if (xdg_runtime_dir == NULL || xdg_runtime_dir[0] == '\0')
+        return NULL;
+    /* libvirt's virGetUserRuntimeDirectory() + "/qemu/run" (seen with 9.0). */
+    return g_build_filename(xdg_runtime_dir, "libvirt", "qemu", "run", NULL);
+}

@@ -20,3 +20,15 @@ char *xvm_uri_remote(const XvmParams *params, const char *node, GError **error);
 
 /* The URI the migration data goes to, or NULL to let libvirt choose. */
 char *xvm_uri_migration(const XvmParams *params, const char *node);
+
+/* libvirt's QEMU runtime directory, where libvirtd keeps NAME.pid for every
+ * QEMU domain it runs, for a local QEMU URI: qemu:///system and
+ * qemu+unix:///system (any ?socket=...) -> "/run/libvirt/qemu";
+ * qemu:///session -> "XDG_RUNTIME_DIR/libvirt/qemu/run".  NULL for anything
+ * the process table cannot speak for: another driver (lxc, xen, ch, test),
+ * a remote host, qemu:///embed, qemu:///session without xdg_runtime_dir, an
+ * empty or unparsable URI.  override ($XVM_QEMU_RUN_DIR, for tests only),
+ * when non-empty, replaces the directory of a local QEMU URI and nothing
+ * else.  The environment is passed in so that this stays a pure function. */
+char *xvm_uri_qemu_run_dir(const char *uri, const char *xdg_runtime_dir,
+                           const char *override);

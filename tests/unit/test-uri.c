@@ -191,6 +191,76 @@ test_migration(gconstpointer data)
     g_assert_cmpstr(got, ==, c->want);
 }
 
+/* ---- xvm_uri_qemu_run_dir ---------------------------------------------------------- */
+
+typedef struct {
+    const char *path;
+    const char *uri;
+    const char *xdg_runtime_dir;
+    const char *override;
+    const char *want;   /* NULL: the process table cannot speak for this URI */
+} RunDirCase;
+
+#define XDG "/run/user/1000"
+
+static const RunDirCase run_dir_cases[] = {
+    { "/xvm/uri/run-dir/system", "qemu:///system", XDG, NULL, "/run/libvirt/qemu" },
+    { "/xvm/uri/run-dir/system-no-xdg", "qemu:///system", NULL, NULL, "/run/libvirt/qemu" },
+    { "/xvm/uri/run-dir/unix", "qemu+unix:///system", NULL, NULL, "/run/libvirt/qemu" },
+    /* The socket chooses the daemon, not where its QEMUs keep pidfiles. */
+    { "/xvm/uri/run-dir/unix-socket", "qemu+unix:///system?socket=/run/x/libvirt-sock", NULL,
+      NULL, "/run/libvirt/qemu" },
+    { "/xvm/uri/run-dir/socket", "qemu:///system?socket=/run/x/libvirt-sock", NULL, NULL,
+      "/run/libvirt/qemu" },
+    { "/xvm/uri/run-dir/session", "qemu:///session", XDG, NULL,
+      XDG "/libvirt/qemu/run" },
+    { "/xvm/uri/run-dir/session-no-xdg", "qemu:///session", NULL, NULL, NULL },
+    { "/xvm/uri/run-dir/session-empty-xdg", "qemu:///session", "", NULL, NULL },
+    { "/xvm/uri/run-dir/embed", "qemu:///embed?root=/var/tmp/emb", XDG, NULL, NULL },
+    /* QEMU on another host: its processes are not in this table. */
+    { "/xvm/uri/run-dir/ssh", "qemu+ssh://node2/system", XDG, NULL, NULL },
+    { "/xvm/uri/run-dir/tcp", "qemu+tcp://node2/system", XDG, NULL, NULL },
+    { "/xvm/uri/run-dir/plain-host", "qemu://node2/system", XDG, NULL, NULL },
+    { "/xvm/uri/run-dir/localhost", "qemu://localhost/system", XDG, NULL, NULL },
+    { "/xvm/uri/run-dir/ssh-no-host", "qemu+ssh:///system", XDG, NULL, NULL },
+    { "/xvm/uri/run-dir/user", "qemu://root@/system", XDG, NULL, NULL },
+    /* Other drivers: no QEMU process, or not libvirt's QEMU pidfiles. */
+    { "/xvm/uri/run-dir/lxc", "lxc:///system", XDG, NULL, NULL },
+    { "/xvm/uri/run-dir/lxc-unix", "lxc+unix:///system?socket=/run/x.sock", XDG, NULL, NULL },
+    { "/xvm/uri/run-dir/xen", "xen:///system", XDG, NULL, NULL },
+    { "/xvm/uri/run-dir/ch", "ch:///system", XDG, NULL, NULL },
+    { "/xvm/uri/run-dir/test", "test:///default", XDG, NULL, NULL },
+    { "/xvm/uri/run-dir/test-file", "test:///etc/xvm/node.xml", XDG, NULL, NULL },
+    /* libvirt's URIs are lower case and exact. */
+    { "/xvm/uri/run-dir/upper-scheme", "QEMU:///system", XDG, NULL, NULL },
+    { "/xvm/uri/run-dir/kvm", "kvm:///system", XDG, NULL, NULL },
+    { "/xvm/uri/run-dir/other-path", "qemu:///systemd", XDG, NULL, NULL },
+    { "/xvm/uri/run-dir/trailing-slash", "qemu:///system/", XDG, NULL, NULL },
+    { "/xvm/uri/run-dir/no-path", "qemu://", XDG, NULL, NULL },
+    { "/xvm/uri/run-dir/empty", "", XDG, NULL, NULL },
+    { "/xvm/uri/run-dir/null", NULL, XDG, NULL, NULL },
+    { "/xvm/uri/run-dir/unparsable", "qemu:///sys tem", XDG, NULL, NULL },
+    { "/xvm/uri/run-dir/path-only", "/run/libvirt/libvirt-sock", XDG, NULL, NULL },
+    /* The test override: local QEMU URIs only, never another driver's. */
+    { "/xvm/uri/run-dir/override-system", "qemu:///system", XDG, "/tmp/t/run",
+      "/tmp/t/run" },
+    { "/xvm/uri/run-dir/override-session", "qemu:///session", NULL, "/tmp/t/run",
+      "/tmp/t/run" },
+    { "/xvm/uri/run-dir/override-empty", "qemu:///system", XDG, "", "/run/libvirt/qemu" },
+    { "/xvm/uri/run-dir/override-lxc", "lxc:///system", XDG, "/tmp/t/run", NULL },
+    { "/xvm/uri/run-dir/override-remote", "qemu+ssh://node2/system", XDG, "/tmp/t/run",
+      NULL },
+};
+
+static void
+test_run_dir(gconstpointer data)
+{
+    const RunDirCase *c = data;
+    g_autofree char *got = xvm_uri_qemu_run_dir(c->uri, c->xdg_runtime_dir, c->override);
+
+    g_assert_cmpstr(got, ==, c->want);
+}
+
 /* ---- xvm_node_name_is_valid ----------------------------------------------------------- */
 
 typedef struct {
@@ -253,6 +323,8 @@ main(int argc, char **argv)
     g_test_add_func("/xvm/uri/remote/unparsable", test_remote_unparsable);
     for (gsize i = 0; i < G_N_ELEMENTS(migration_cases); i++)
         g_test_add_data_func(migration_cases[i].path, &migration_cases[i], test_migration);
+    for (gsize i = 0; i < G_N_ELEMENTS(run_dir_cases); i++)
+        g_test_add_data_func(run_dir_cases[i].path, &run_dir_cases[i], test_run_dir);
     for (gsize i = 0; i < G_N_ELEMENTS(node_cases); i++)
         g_test_add_data_func(node_cases[i].path, &node_cases[i], test_node);
     g_test_add_func("/xvm/uri/node/length", test_node_length);
