@@ -56,7 +56,8 @@ xvm_stop_budget(gint64 usable_ms, gint64 shutdown_timeout_s, gboolean force_stop
         return budget;
     }
     budget.graceful_ms = graceful_max;
-    if (shutdown_timeout_s > 0 && shutdown_timeout_s * 1000 <= graceful_max)
+    /* Compared in seconds: a huge shutdown_timeout must not overflow. */
+    if (shutdown_timeout_s > 0 && shutdown_timeout_s <= graceful_max / 1000)
         budget.graceful_ms = shutdown_timeout_s * 1000;
     else if (shutdown_timeout_s > 0)
         budget.trimmed = TRUE;

@@ -145,6 +145,10 @@ static const BudgetCase budget_cases[] = {
       TRUE },
     { "/xvm/deadline/stop-budget/shutdown-timeout-24h", 90000, 86400, FALSE, 76500, 13500,
       TRUE },
+    /* Seconds times 1000 would overflow (signed: undefined, and once a
+     * negative graceful share). */
+    { "/xvm/deadline/stop-budget/shutdown-timeout-overflow", 90000, G_MAXINT64 / 1000 + 1,
+      FALSE, 76500, 13500, TRUE },
     /* Small and degenerate budgets still split cleanly. */
     { "/xvm/deadline/stop-budget/1s", 1000, -1, FALSE, 500, 500, FALSE },
     { "/xvm/deadline/stop-budget/1ms", 1, -1, FALSE, 1, 0, FALSE },
