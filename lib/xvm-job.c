@@ -1,5 +1,7 @@
 #include "xvm-job.h"
 
+#include "xvm-error.h"
+
 struct XvmJob {
     gint refs;
     GMutex lock;
@@ -33,6 +35,8 @@ XvmJob *
 xvm_job_start(const char *name, XvmJobFunc func, gpointer data, GDestroyNotify free_data)
 {
     XvmJob *job = g_new0(XvmJob, 1);
+    GThread *thread;
+    GError *error = NULL;
 
     job->refs = 2;   /* the caller's and the thread's */
     g_mutex_init(&job->lock);
@@ -40,7 +44,18 @@ xvm_job_start(const char *name, XvmJobFunc func, gpointer data, GDestroyNotify f
     job->func = func;
     job->data = data;
     job->free_data = free_data;
-    g_thread_unref(g_thread_new(name, job_thread, job));
+    thread = g_thread_try_new(name, job_thread, job, &error);
+    if (thread) {
+        g_thread_unref(thread);
+        return job;
+    }
+    /* No thread (a process limit): the job has failed, and says why; it
+     * never aborts the agent. */
+    job->refs = 1;
+    job->done = TRUE;
+    job->error = g_error_new(XVM_ERROR, XVM_ERROR_INTERNAL, "cannot start thread %s: %s",
+                             name, error->message);
+    g_error_free(error);
     return job;
 }
 
