@@ -198,7 +198,9 @@ parse_document(const char *text, gsize len, GError **error)
         g_autofree char *msg = g_strdup(xerr && xerr->message ? xerr->message
                                                                : "parse error");
 
-        g_set_error(error, XVM_ERROR, XVM_ERROR_CONFIG_INVALID,
+        /* Empty or cut short is this node's copy (being written, a bad
+         * sync), not the configuration: never 6, which stops it everywhere. */
+        g_set_error(error, XVM_ERROR, XVM_ERROR_CONFIG_DAMAGED,
                     "the domain XML is not well-formed (line %d: %s)",
                     xerr ? xerr->line : 0, g_strstrip(msg));
         return NULL;

@@ -21,8 +21,10 @@ typedef struct {
 } XvmDomainConfig;
 
 /* Reads and checks the file.  Errors: XVM_ERROR_CONFIG_UNREADABLE when the
- * file is not there or not readable on this node, XVM_ERROR_CONFIG_INVALID
- * when it is not a usable domain definition. */
+ * file is not there or not readable on this node, XVM_ERROR_CONFIG_DAMAGED
+ * when this node's copy is empty or not well-formed (node-local: perhaps
+ * being written), XVM_ERROR_CONFIG_INVALID when it is well-formed but can
+ * never be a usable domain definition. */
 XvmDomainConfig *xvm_domxml_load(const char *path, GError **error);
 /* The same checks on text already in memory (tests, fuzzing). */
 XvmDomainConfig *xvm_domxml_parse(const char *text, gsize len, GError **error);

@@ -194,13 +194,14 @@ static const BadCase bad_cases[] = {
     { "/xvm/domxml/parse/bad/two-uuids",
       "<domain type='kvm'><name>vm1</name><uuid>" GOOD_UUID "</uuid><uuid>" GOOD_UUID
       "</uuid></domain>", NULL, "<uuid>" },
+    /* Well-formed but never a domain: the configuration itself. */
     { "/xvm/domxml/parse/bad/root-not-domain",
       "<network><name>default</name></network>", NULL, "<domain>" },
     { "/xvm/domxml/parse/bad/root-in-namespace",
       "<x:domain xmlns:x='urn:x'><name>vm1</name></x:domain>", NULL, "<domain>" },
     { "/xvm/domxml/parse/bad/not-well-formed", "<domain type='kvm'><name>vm1</name>", NULL,
       "not well-formed" },
-    { "/xvm/domxml/parse/bad/empty", "", NULL, NULL },
+    { "/xvm/domxml/parse/bad/empty", "", NULL, "not well-formed" },
     { "/xvm/domxml/parse/bad/binary-junk", NULL, make_binary_junk, NULL },
     /* No encoding declared, so UTF-8: a stray Latin-1 byte is not XML. */
     { "/xvm/domxml/parse/bad/non-utf8", "<domain type='kvm'><name>vm\xff" "1</name></domain>",
@@ -225,7 +226,12 @@ test_parse_bad(gconstpointer data)
     g_autoptr(XvmDomainConfig) cfg = xvm_domxml_parse(made ? made : c->xml, len, &error);
 
     g_assert_null(cfg);
-    g_assert_error(error, XVM_ERROR, XVM_ERROR_CONFIG_INVALID);
+    /* Not well-formed (empty, cut short, junk) is this node's copy, a
+     * well-formed non-domain is the configuration: 5 against 6. */
+    if (error->code == XVM_ERROR_CONFIG_DAMAGED)
+        g_assert_nonnull(strstr(error->message, "not well-formed"));
+    else
+        g_assert_error(error, XVM_ERROR, XVM_ERROR_CONFIG_INVALID);
     if (c->mention)
         g_assert_nonnull(strstr(error->message, c->mention));
     /* The message becomes an exit reason and lands in the CIB. */
@@ -272,7 +278,8 @@ test_parse_entity_bomb(void)
     cfg = xvm_domxml_parse(text, strlen(text), &error);
     g_assert_cmpint(g_get_monotonic_time() - started, <, G_USEC_PER_SEC);
     g_assert_null(cfg);
-    g_assert_error(error, XVM_ERROR, XVM_ERROR_CONFIG_INVALID);
+    /* libxml2 stops at the loop as at any parse error. */
+    g_assert_error(error, XVM_ERROR, XVM_ERROR_CONFIG_DAMAGED);
 }
 
 typedef struct {
@@ -308,7 +315,8 @@ test_parse_xxe(gconstpointer data)
         return;
     }
     g_assert_null(cfg);
-    g_assert_error(error, XVM_ERROR, XVM_ERROR_CONFIG_INVALID);
+    g_assert_true(g_error_matches(error, XVM_ERROR, XVM_ERROR_CONFIG_INVALID)
+                  || g_error_matches(error, XVM_ERROR, XVM_ERROR_CONFIG_DAMAGED));
     g_assert_null(strstr(error->message, "root:"));
     g_assert_null(strstr(error->message, "/bin/"));
 }
@@ -460,8 +468,9 @@ test_load_not_well_formed(TmpFixture *fx, gconstpointer data G_GNUC_UNUSED)
 {
     g_autofree char *path = g_build_filename(fx->dir, "half.xml", NULL);
 
+    /* Cut short, as while being written: this node's copy, not the config. */
     g_assert_true(g_file_set_contents(path, "<domain><name>vm1</name>", -1, NULL));
-    assert_load_fails(path, XVM_ERROR_CONFIG_INVALID);
+    assert_load_fails(path, XVM_ERROR_CONFIG_DAMAGED);
 }
 
 static void
