@@ -9,9 +9,11 @@
 #include <unistd.h>
 #include <glib.h>
 
+#include "xvm-error.h"
 #include "xvm-hook.h"
 #include "xvm-metadata.h"
 #include "xvm-ocf.h"
+#include "xvm-result.h"
 #include "xvm-run.h"
 
 static int
@@ -73,11 +75,10 @@ exec_virt_agent(XvmAction action, char **argv)
     saved = errno;
     fprintf(stderr, "ocf-exit-reason:cannot run %s: %s; reinstall the agent\n", path,
             g_strerror(saved));
-    /* 5 would be masked to "not running" on a probe, and a stop must not
-     * claim success: both say 1. */
-    if (action == XVM_ACTION_MONITOR || action == XVM_ACTION_STOP)
-        return XVM_OCF_ERR_GENERIC;
-    return XVM_OCF_ERR_INSTALLED;
+    /* The one table decides (5 for start and validate-all, which ban this
+     * node; 1 for monitor, stop and migrations, which must not claim
+     * "not running" or "stopped"). */
+    return xvm_result_rc_for(action, XVM_ERROR_NOT_INSTALLED);
 }
 
 int

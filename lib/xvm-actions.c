@@ -9,7 +9,13 @@
 XvmOcfRc
 xvm_action_fail(XvmContext *ctx, GError **error, GError *cause)
 {
-    XvmOcfRc rc = xvm_result_rc(ctx->req->action, xvm_request_is_probe(ctx->req), cause);
+    XvmOcfRc rc;
+
+    /* A failure without a cause is a bug: never let it read as success. */
+    if (cause == NULL)
+        cause = g_error_new(XVM_ERROR, XVM_ERROR_INTERNAL, "%s failed for no stated reason",
+                            xvm_action_name(ctx->req->action));
+    rc = xvm_result_rc(ctx->req->action, xvm_request_is_probe(ctx->req), cause);
 
     g_propagate_error(error, cause);
     return rc;
@@ -23,13 +29,14 @@ xvm_action_check_domain(XvmContext *ctx, const XvmDomainStatus *st,
     const char *why = "not present";
     XvmHealth health = st->found ? xvm_health_classify(st->state, st->reason, &why)
                                  : XVM_HEALTH_STOPPED;
+    GError *local = NULL;
 
     xvm_context_set_summary(ctx, "domain %s is %s on this node", ctx->name, why);
     switch (health) {
     case XVM_HEALTH_RUNNING:
-        if (run_scripts && !xvm_context_run_scripts(ctx, error)) {
-            g_prefix_error(error, "domain %s runs but its check failed: ", ctx->name);
-            return XVM_OCF_ERR_GENERIC;
+        if (run_scripts && !xvm_context_run_scripts(ctx, &local)) {
+            g_prefix_error(&local, "domain %s runs but its check failed: ", ctx->name);
+            return xvm_action_fail(ctx, error, local);
         }
         return XVM_OCF_SUCCESS;
     case XVM_HEALTH_STOPPED:
@@ -38,9 +45,8 @@ xvm_action_check_domain(XvmContext *ctx, const XvmDomainStatus *st,
     case XVM_HEALTH_TRANSIENT:
         break;
     }
-    g_set_error(error, XVM_ERROR, XVM_ERROR_DOMAIN_FAILED, "domain %s is %s",
-                ctx->name, why);
-    return XVM_OCF_ERR_GENERIC;
+    return xvm_action_fail(ctx, error, g_error_new(XVM_ERROR, XVM_ERROR_DOMAIN_FAILED,
+                                                   "domain %s is %s", ctx->name, why));
 }
 
 XvmOcfRc
@@ -76,6 +82,7 @@ xvm_action_run(XvmContext *ctx, GError **error)
 typedef struct {
     XvmVirt *virt;
     char *name;
+    char *uuid;
     XvmCallKind kind;
     guint modes;
 } DomainCall;
@@ -87,6 +94,7 @@ domain_call_free(gpointer data)
 
     xvm_virt_unref(call->virt);
     g_free(call->name);
+    g_free(call->uuid);
     g_free(call);
 }
 
@@ -94,10 +102,11 @@ static gboolean
 domain_call_run(gpointer data, GError **error)
 {
     DomainCall *call = data;
+    XvmDomainRef ref = { call->name, call->uuid };
 
     if (call->kind == XVM_CALL_SHUTDOWN)
-        return call->virt->ops->shutdown(call->virt, call->name, call->modes, error);
-    return call->virt->ops->destroy(call->virt, call->name, error);
+        return call->virt->ops->shutdown(call->virt, &ref, call->modes, error);
+    return call->virt->ops->destroy(call->virt, &ref, error);
 }
 
 XvmJob *
@@ -107,6 +116,7 @@ xvm_action_call_async(XvmContext *ctx, XvmCallKind kind)
 
     call->virt = xvm_virt_ref(ctx->virt);
     call->name = g_strdup(ctx->name);
+    call->uuid = g_strdup(ctx->uuid);
     call->kind = kind;
     call->modes = ctx->params->shutdown_modes;
     return xvm_job_start(kind == XVM_CALL_SHUTDOWN ? "xvm-shutdown" : "xvm-destroy",

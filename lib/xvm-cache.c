@@ -4,15 +4,31 @@
 
 #include "xvm-domxml.h"
 
+/* Resource ids are already plain file names; a by-hand owner is a path, so
+ * it is hashed: two paths never share a note. */
+static char *
+note_file_name(const char *instance)
+{
+    g_autofree char *safe = NULL;
+
+    if (g_str_has_prefix(instance, XVM_BY_HAND_PREFIX)) {
+        g_autofree char *digest = g_compute_checksum_for_string(G_CHECKSUM_SHA256,
+                                                                instance, -1);
+
+        digest[16] = '\0';
+        return g_strdup_printf("xvm-domain-by-hand-%s.id", digest);
+    }
+    safe = g_strdup(instance);
+    g_strcanon(safe, G_CSET_A_2_Z G_CSET_a_2_z G_CSET_DIGITS "_.-", '_');
+    return g_strdup_printf("xvm-domain-%s.id", safe);
+}
+
 char *
 xvm_cache_path(const XvmEnv *env, const char *instance)
 {
     const char *dir = xvm_env_get(env, "HA_RSCTMP");
-    g_autofree char *safe = g_strdup(instance);
-    g_autofree char *file = NULL;
+    g_autofree char *file = note_file_name(instance);
 
-    g_strcanon(safe, G_CSET_A_2_Z G_CSET_a_2_z G_CSET_DIGITS "_.-", '_');
-    file = g_strdup_printf("xvm-domain-%s.id", safe);
     return g_build_filename(dir && dir[0] ? dir : "/run/resource-agents", file, NULL);
 }
 

@@ -1,7 +1,8 @@
-/* A node-local note of the domain's identity, written when the agent starts
- * or receives it, so that stop and monitor can still find the domain when
- * the config file is unreadable (shared storage lost): never "stopped"
- * without having looked. */
+/* A node-local note of the identity (name and UUID) of the domain that ran
+ * here for a resource instance: written by start, migrate_from and any
+ * monitor or probe that finds it active, so that stop and monitor find the
+ * domain when the config is unreadable (shared storage lost) or was edited
+ * while it ran: never "stopped" without having looked. */
 #pragma once
 
 #include <glib.h>

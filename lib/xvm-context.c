@@ -6,6 +6,7 @@
 #include "xvm-error.h"
 #include "xvm-log.h"
 #include "xvm-spawn.h"
+#include "xvm-uri.h"
 
 /* The longest a connection attempt may take, so that a hung libvirtd leaves
  * time for the process-table fallback. */
@@ -14,6 +15,8 @@
 static void
 context_load_inputs(XvmContext *ctx)
 {
+    g_autofree char *absolute = NULL;
+
     if (!xvm_params_parse(ctx->env, &ctx->params, &ctx->params_error))
         xvm_log_debug("parameters: %s", ctx->params_error->message);
     if (ctx->params->config[0] == '\0') {
@@ -21,12 +24,20 @@ context_load_inputs(XvmContext *ctx)
                     "parameter config is required");
         return;
     }
+    absolute = g_canonicalize_filename(ctx->params->config, NULL);
+    ctx->by_hand_owner = g_strconcat(XVM_BY_HAND_PREFIX, absolute, NULL);
     ctx->config = xvm_domxml_load(ctx->params->config, &ctx->config_error);
-    if (ctx->config) {
-        ctx->name = g_strdup(ctx->config->name);
-        ctx->uuid = g_strdup(ctx->config->uuid);
-        ctx->identity_source = "config";
-    }
+}
+
+/* Until a look finds what runs, the action is about config's domain, or
+ * (config unusable) the one this node's note names. */
+static void
+context_choose_domain(XvmContext *ctx)
+{
+    if (ctx->config)
+        xvm_context_set_domain(ctx, ctx->config->name, ctx->config->uuid);
+    else if (ctx->note_name)
+        xvm_context_set_domain(ctx, ctx->note_name, ctx->note_uuid);
 }
 
 XvmContext *
@@ -39,12 +50,17 @@ xvm_context_new(const XvmRequest *req, const XvmEnv *env, XvmVirt *virt, XvmNowF
     ctx->virt = virt;
     ctx->proc_root = "/proc";
     ctx->cache_path = xvm_cache_path(env, req->instance);
+    xvm_cache_load(ctx->cache_path, &ctx->note_name, &ctx->note_uuid);
     ctx->guard = xvm_guard_paths_new(xvm_env_get(env, "XVM_GUARD_ROOT"));
     xvm_deadline_init(&ctx->deadline,
                       req->timeout_ms - xvm_exit_margin_ms(req->timeout_ms), now);
     if (req->by_hand)
         ctx->report = xvm_report_new();
     context_load_inputs(ctx);
+    ctx->qemu_run_dir = xvm_uri_qemu_run_dir(ctx->params->hypervisor,
+                                             xvm_env_get(env, "XDG_RUNTIME_DIR"),
+                                             xvm_env_get(env, "XVM_QEMU_RUN_DIR"));
+    context_choose_domain(ctx);
     return ctx;
 }
 
@@ -58,7 +74,11 @@ xvm_context_free(XvmContext *ctx)
     xvm_domxml_free(ctx->config);
     g_clear_error(&ctx->config_error);
     xvm_report_free(ctx->report);
+    g_free(ctx->qemu_run_dir);
     g_free(ctx->cache_path);
+    g_free(ctx->note_name);
+    g_free(ctx->note_uuid);
+    g_free(ctx->by_hand_owner);
     g_free(ctx->name);
     g_free(ctx->uuid);
     g_free(ctx->summary);
@@ -71,91 +91,53 @@ xvm_context_connect(XvmContext *ctx, gint64 max_ms, GError **error)
 {
     gint64 budget = MIN(max_ms, xvm_deadline_remaining_ms(&ctx->deadline));
 
-    if (ctx->connected)
-        return TRUE;
     budget = MIN(budget, XVM_CONNECT_MAX_MS);
-    if (!ctx->virt->ops->connect(ctx->virt, ctx->params->hypervisor, MAX(budget, 1),
-                                 error))
-        return FALSE;
-    ctx->connected = TRUE;
-    return TRUE;
+    return ctx->virt->ops->connect(ctx->virt, ctx->params->hypervisor, MAX(budget, 1),
+                                   error);
 }
 
-static gboolean
-identify_from_cache(XvmContext *ctx)
+XvmDomainRef
+xvm_context_ref(const XvmContext *ctx)
 {
-    g_autofree char *name = NULL;
-    g_autofree char *uuid = NULL;
+    XvmDomainRef ref = { ctx->name, ctx->uuid };
 
-    if (!xvm_cache_load(ctx->cache_path, &name, &uuid))
-        return FALSE;
-    ctx->name = g_steal_pointer(&name);
-    ctx->uuid = g_steal_pointer(&uuid);
-    ctx->identity_source = "this node's note from its last start";
-    return TRUE;
+    return ref;
 }
 
-static gboolean
-identify_from_marker(XvmContext *ctx, gboolean *looked_everywhere, GError **error)
+void
+xvm_context_set_domain(XvmContext *ctx, const char *name, const char *uuid)
 {
-    g_autofree char *name = NULL;
+    char *new_name = g_strdup(name);
+    char *new_uuid = g_strdup(uuid);
 
-    if (!xvm_context_connect(ctx, G_MAXINT64, error))
-        return FALSE;
-    if (!ctx->virt->ops->find_marked(ctx->virt, ctx->req->instance, &name, error))
-        return FALSE;
-    if (name == NULL) {
-        *looked_everywhere = TRUE;
-        g_set_error(error, XVM_ERROR, XVM_ERROR_NO_DOMAIN,
-                    "no running domain on this node belongs to %s", ctx->req->instance);
-        return FALSE;
-    }
-    ctx->name = g_steal_pointer(&name);
-    ctx->identity_source = "the marker in the running domain";
-    return TRUE;
-}
-
-gboolean
-xvm_context_identify(XvmContext *ctx, gboolean *looked_everywhere, GError **error)
-{
-    GError *marker_error = NULL;
-
-    *looked_everywhere = FALSE;
-    if (ctx->name)
-        return TRUE;
-    if (identify_from_cache(ctx) || identify_from_marker(ctx, looked_everywhere,
-                                                         &marker_error)) {
-        xvm_log_warn("%s; found domain %s through %s",
-                     ctx->config_error ? ctx->config_error->message : "config unusable",
-                     ctx->name, ctx->identity_source);
-        return TRUE;
-    }
-    if (*looked_everywhere) {
-        g_propagate_error(error, marker_error);
-        return FALSE;
-    }
-    g_set_error(error, XVM_ERROR, XVM_ERROR_UNKNOWN_STATE,
-                "%s, and libvirt cannot tell either (%s)",
-                ctx->config_error ? ctx->config_error->message : "config unusable",
-                marker_error ? marker_error->message : "no connection");
-    g_clear_error(&marker_error);
-    return FALSE;
+    g_free(ctx->name);
+    g_free(ctx->uuid);
+    ctx->name = new_name;
+    ctx->uuid = new_uuid;
 }
 
 gboolean
 xvm_context_observe(XvmContext *ctx, XvmDomainStatus *status, GError **error)
 {
-    if (!ctx->virt->ops->status(ctx->virt, ctx->name, status, error))
-        return FALSE;
-    if (status->found && ctx->uuid && status->uuid
-        && g_ascii_strcasecmp(ctx->uuid, status->uuid) != 0) {
-        g_set_error(error, XVM_ERROR, XVM_ERROR_DOMAIN_FAILED,
-                    "a different domain named %s (UUID %s) exists here; config has UUID %s",
-                    ctx->name, status->uuid, ctx->uuid);
-        xvm_domain_status_clear(status);
+    XvmDomainRef ref = xvm_context_ref(ctx);
+
+    if (ctx->name == NULL) {
+        g_set_error(error, XVM_ERROR, XVM_ERROR_INTERNAL, "no domain to look at");
         return FALSE;
     }
+    if (!ctx->virt->ops->status(ctx->virt, &ref, status, error))
+        return FALSE;
+    /* A start without <uuid>: libvirt chose one, and from now on it names
+     * the domain. */
+    if (status->found && ctx->uuid == NULL && status->uuid)
+        ctx->uuid = g_strdup(status->uuid);
     return TRUE;
+}
+
+static gboolean
+same_text(const char *a, const char *b)
+{
+    return g_strcmp0(a, b) == 0;
 }
 
 void
@@ -163,9 +145,18 @@ xvm_context_remember(XvmContext *ctx)
 {
     g_autoptr(GError) error = NULL;
 
-    if (!xvm_cache_save(ctx->cache_path, ctx->name, ctx->uuid, &error))
+    if (ctx->name == NULL || (same_text(ctx->name, ctx->note_name)
+                              && same_text(ctx->uuid, ctx->note_uuid)))
+        return;
+    if (!xvm_cache_save(ctx->cache_path, ctx->name, ctx->uuid, &error)) {
         xvm_log_warn("cannot note the domain's identity in %s: %s", ctx->cache_path,
                      error->message);
+        return;
+    }
+    g_free(ctx->note_name);
+    g_free(ctx->note_uuid);
+    ctx->note_name = g_strdup(ctx->name);
+    ctx->note_uuid = g_strdup(ctx->uuid);
 }
 
 gboolean
@@ -182,8 +173,28 @@ xvm_context_inputs_ok(const XvmContext *ctx, GError **error)
 gboolean
 xvm_error_libvirt_unreachable(const GError *error)
 {
-    return g_error_matches(error, XVM_ERROR, XVM_ERROR_CONNECT)
-           || g_error_matches(error, XVM_ERROR, XVM_ERROR_TIMEOUT);
+    return g_error_matches(error, XVM_ERROR, XVM_ERROR_CONNECT);
+}
+
+gboolean
+xvm_context_claim_guard(XvmContext *ctx, GError **error)
+{
+    GError *local = NULL;
+
+    /* A run by hand is nobody's registration: its start token alone lets
+     * it through (doc/guard.md), and the resource's entry stays. */
+    if (ctx->config == NULL || g_str_has_prefix(ctx->req->instance, XVM_BY_HAND_PREFIX))
+        return TRUE;
+    if (xvm_guard_register(ctx->guard, ctx->config->name, ctx->req->instance, &local))
+        return TRUE;
+    if (g_error_matches(local, XVM_ERROR, XVM_ERROR_CONFLICT)) {
+        g_propagate_error(error, local);
+        return FALSE;
+    }
+    xvm_log_warn("cannot register %s with the hook guard: %s", ctx->config->name,
+                 local->message);
+    g_error_free(local);
+    return TRUE;
 }
 
 void
@@ -191,11 +202,8 @@ xvm_context_register_guard(XvmContext *ctx)
 {
     g_autoptr(GError) error = NULL;
 
-    if (ctx->config == NULL)
-        return;
-    if (!xvm_guard_register(ctx->guard, ctx->config->name, ctx->req->instance, &error))
-        xvm_log_warn("cannot register %s with the hook guard: %s", ctx->config->name,
-                     error->message);
+    if (!xvm_context_claim_guard(ctx, &error))
+        xvm_log_warn("%s", error->message);
 }
 
 gboolean

@@ -20,51 +20,60 @@ typedef struct {
     XvmDomainConfig *config;
     GError *config_error;       /* why config could not be used, or NULL */
     XvmVirt *virt;
-    gboolean connected;
     XvmDeadline deadline;       /* the action's end, less the exit margin */
     XvmReport *report;          /* by-hand runs only; NULL otherwise */
     const char *proc_root;      /* "/proc" */
+    char *qemu_run_dir;         /* libvirt's QEMU pidfiles, or NULL when the
+                                 * process table cannot speak for the URI */
     char *cache_path;
-    char *name;                 /* the domain's identity, once known */
+    char *note_name;            /* this node's note: what last ran here */
+    char *note_uuid;
+    char *by_hand_owner;        /* the marker a by-hand run from our config
+                                 * leaves: also ours */
+    char *name;                 /* the domain the action is about: what runs
+                                 * once xvm_look found it, else config's */
     char *uuid;
-    const char *identity_source;
     char *summary;              /* one line for a by-hand run, or NULL */
     XvmGuardPaths *guard;       /* where the hook guard's files are */
 } XvmContext;
 
-/* Reads parameters and config; never fails: errors are kept in the context
- * for the actions to weigh (stop, for one, must work without them). */
+/* Reads parameters, config and this node's note; never fails: errors are
+ * kept in the context for the actions to weigh (stop, for one, must work
+ * without them). */
 XvmContext *xvm_context_new(const XvmRequest *req, const XvmEnv *env, XvmVirt *virt,
                             XvmNowFunc now);
 void xvm_context_free(XvmContext *ctx);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(XvmContext, xvm_context_free)
 
-/* Connects once, within at most max_ms of the remaining time. */
+/* Connects (again, after a lost connection) within at most max_ms of the
+ * remaining time. */
 gboolean xvm_context_connect(XvmContext *ctx, gint64 max_ms, GError **error);
 
-/* Finds the domain's name: from config, else the node-local note, else (if
- * connected) the running domain that carries our marker.  FALSE when nothing
- * tells; *looked_everywhere is TRUE if libvirt listed every running domain
- * and none is ours. */
-gboolean xvm_context_identify(XvmContext *ctx, gboolean *looked_everywhere,
-                              GError **error);
+/* The domain the action is about, for the hypervisor seam. */
+XvmDomainRef xvm_context_ref(const XvmContext *ctx);
 
-/* The domain's status from libvirt, with the UUID checked against config. */
+/* Makes name and uuid the domain the action is about. */
+void xvm_context_set_domain(XvmContext *ctx, const char *name, const char *uuid);
+
+/* The status of the domain the action is about (by UUID when known). */
 gboolean xvm_context_observe(XvmContext *ctx, XvmDomainStatus *status, GError **error);
 
-/* Notes the identity for later runs on this node; failures are only logged. */
+/* Notes the domain's identity for later runs on this node, when it changed;
+ * failures are only logged. */
 void xvm_context_remember(XvmContext *ctx);
 
 /* The parameters and config are usable: FALSE with a copy of the first
  * reason they are not (start and migrate need both). */
 gboolean xvm_context_inputs_ok(const XvmContext *ctx, GError **error);
 
-/* libvirt's own "operation timed out" and a lost connection both mean the
- * daemon cannot tell us anything: the process table must answer. */
+/* A lost or unreachable libvirtd: nothing libvirt says can be had now. */
 gboolean xvm_error_libvirt_unreachable(const GError *error);
 
-/* Tells this node's hook guard that the cluster manages the domain (a no-op
- * when nothing changed); failures are only logged. */
+/* Tells this node's hook guard that this resource manages the domain (a
+ * no-op when nothing changed).  FALSE only when another resource manages
+ * it (XVM_ERROR_CONFLICT); other failures are only logged. */
+gboolean xvm_context_claim_guard(XvmContext *ctx, GError **error);
+/* The same, where a conflict is only worth a warning (monitor). */
 void xvm_context_register_guard(XvmContext *ctx);
 
 /* Runs monitor_scripts; FALSE with the first failure. */

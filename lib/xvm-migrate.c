@@ -6,6 +6,8 @@
 #include "xvm-error.h"
 #include "xvm-health.h"
 #include "xvm-log.h"
+#include "xvm-look.h"
+#include "xvm-savefile.h"
 #include "xvm-uri.h"
 
 /* How often a running migration's progress is read. */
@@ -14,6 +16,7 @@
 typedef struct {
     XvmVirt *virt;
     char *name;
+    char *uuid;
     char *dest_uri;
     char *data_uri;
     XvmMigration migration;
@@ -26,6 +29,7 @@ migration_call_free(gpointer data)
 
     xvm_virt_unref(call->virt);
     g_free(call->name);
+    g_free(call->uuid);
     g_free(call->dest_uri);
     g_free(call->data_uri);
     g_free(call);
@@ -35,8 +39,9 @@ static gboolean
 migration_call_run(gpointer data, GError **error)
 {
     MigrationCall *call = data;
+    XvmDomainRef ref = { call->name, call->uuid };
 
-    return call->virt->ops->migrate(call->virt, call->name, &call->migration, error);
+    return call->virt->ops->migrate(call->virt, &ref, &call->migration, error);
 }
 
 static MigrationCall *
@@ -50,12 +55,18 @@ migration_call_new(XvmContext *ctx, const char *target, GError **error)
     call = g_new0(MigrationCall, 1);
     call->virt = xvm_virt_ref(ctx->virt);
     call->name = g_strdup(ctx->name);
+    call->uuid = g_strdup(ctx->uuid);
     call->dest_uri = g_steal_pointer(&dest_uri);
     call->data_uri = xvm_uri_migration(ctx->params, target);
     call->migration.dest_uri = call->dest_uri;
     call->migration.data_uri = call->data_uri;
     call->migration.live = ctx->params->migration_type == XVM_MIGRATION_LIVE;
     call->migration.persistent = ctx->params->persistent;
+    /* Undefining the source deletes NAME.xml in libvirt's directory: never
+     * when that file is the user's config. */
+    call->migration.undefine_source = ctx->params->persistent
+        && !xvm_savefile_in_libvirt_dir(ctx->params->config,
+                                        xvm_savefile_default_libvirt_dirs());
     call->migration.bandwidth_mibs = ctx->params->migration_speed_mibs;
     call->migration.max_downtime_ms = ctx->params->migration_downtime_ms;
     return call;
@@ -80,29 +91,41 @@ migrate_inputs_ok(XvmContext *ctx, GError **error)
     return xvm_context_inputs_ok(ctx, error);
 }
 
+/* FALSE with the reason unless the domain runs here, healthy, as config
+ * says: a migration moves only the one copy that is ours. */
 static gboolean
 runs_here(XvmContext *ctx, GError **error)
 {
-    XvmDomainStatus st = { 0 };
+    g_auto(XvmLook) look = { 0 };
     const char *why = "not present";
-    gboolean running;
 
-    if (!xvm_context_connect(ctx, G_MAXINT64, error) || !xvm_context_observe(ctx, &st, error))
+    xvm_look(ctx, XVM_LOOK_DEFAULT, &look);
+    if (look.result == XVM_LOOK_UNKNOWN) {
+        g_propagate_error(error, g_steal_pointer(&look.unknown));
         return FALSE;
-    running = st.found && xvm_health_classify(st.state, st.reason, &why) == XVM_HEALTH_RUNNING;
-    xvm_domain_status_clear(&st);
-    if (!running)
-        g_set_error(error, XVM_ERROR, XVM_ERROR_NOT_HERE,
-                    "cannot migrate %s: it is %s on this node", ctx->name, why);
-    return running;
+    }
+    if (look.drift) {
+        g_propagate_error(error, g_steal_pointer(&look.drift));
+        return FALSE;
+    }
+    if (look.result == XVM_LOOK_RUNNING && !look.from_process_table
+        && xvm_health_classify(look.status.state, look.status.reason, &why)
+               == XVM_HEALTH_RUNNING)
+        return TRUE;
+    if (look.from_process_table)
+        why = "running, but libvirt does not answer";
+    g_set_error(error, XVM_ERROR, XVM_ERROR_NOT_HERE, "cannot migrate %s: it is %s on this"
+                " node", ctx->name, why);
+    return FALSE;
 }
 
 static void
 log_progress(XvmContext *ctx)
 {
     XvmJobProgress p;
+    XvmDomainRef ref = xvm_context_ref(ctx);
 
-    if (ctx->virt->ops->job_progress(ctx->virt, ctx->name, &p, NULL) && p.active)
+    if (ctx->virt->ops->job_progress(ctx->virt, &ref, &p, NULL) && p.active)
         xvm_log_debug("migration of %s: %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
                       " bytes left after %" G_GUINT64_FORMAT " ms", ctx->name,
                       p.data_remaining, p.data_total, p.elapsed_ms);
@@ -114,6 +137,7 @@ static gboolean
 watch_migration(XvmContext *ctx, XvmJob *job)
 {
     gint64 reserve = xvm_migration_abort_reserve_ms(xvm_deadline_remaining_ms(&ctx->deadline));
+    XvmDomainRef ref = xvm_context_ref(ctx);
     XvmDeadline abort_at = xvm_deadline_before(&ctx->deadline, reserve);
     g_autoptr(GError) abort_error = NULL;
 
@@ -121,7 +145,7 @@ watch_migration(XvmContext *ctx, XvmJob *job)
                                   xvm_deadline_remaining_ms(&abort_at)))) {
         if (xvm_deadline_passed(&abort_at)) {
             xvm_log_warn("migration of %s did not finish in time; aborting it", ctx->name);
-            if (!ctx->virt->ops->abort_job(ctx->virt, ctx->name, &abort_error))
+            if (!ctx->virt->ops->abort_job(ctx->virt, &ref, &abort_error))
                 xvm_log_warn("%s", abort_error->message);
             xvm_job_wait(job, xvm_deadline_remaining_ms(&ctx->deadline));
             return TRUE;
@@ -137,15 +161,15 @@ migration_failed(XvmContext *ctx, const char *target, gboolean aborted, GError *
 {
     GError *state_error = NULL;
     gboolean still_here = runs_here(ctx, &state_error);
+    GError *failure = g_error_new(XVM_ERROR, XVM_ERROR_MIGRATION, "%s %s to %s%s%s (%s)",
+                                  aborted ? "aborted migration of" : "migration of",
+                                  ctx->name, target, still_here ? "; it still runs here" : "",
+                                  aborted ? ": not done before the timeout" : "",
+                                  cause ? cause->message : "no answer from libvirt");
 
     g_clear_error(&state_error);
-    g_set_error(error, XVM_ERROR, XVM_ERROR_MIGRATION, "%s %s to %s%s%s (%s)",
-                aborted ? "aborted migration of" : "migration of", ctx->name, target,
-                still_here ? "; it still runs here" : "",
-                aborted ? ": not done before the timeout" : "",
-                cause ? cause->message : "no answer from libvirt");
     g_clear_error(&cause);
-    return XVM_OCF_ERR_GENERIC;   /* never 6: the resource must stay recoverable */
+    return xvm_action_fail(ctx, error, failure);
 }
 
 XvmOcfRc
@@ -182,12 +206,11 @@ xvm_action_migrate_from(XvmContext *ctx, GError **error)
     GError *local = NULL;
     XvmOcfRc rc = XVM_OCF_ERR_GENERIC;
 
-    if (ctx->req->migrate_source == NULL) {
-        g_set_error(error, XVM_ERROR, XVM_ERROR_PARAM_MISSING,
-                    "migrate_from needs OCF_RESKEY_CRM_meta_migrate_source; Pacemaker sets"
-                    " it when it moves a resource with allow-migrate=true");
-        return XVM_OCF_ERR_GENERIC;
-    }
+    if (ctx->req->migrate_source == NULL)
+        return xvm_action_fail(ctx, error, g_error_new(
+            XVM_ERROR, XVM_ERROR_PARAM_MISSING,
+            "migrate_from needs OCF_RESKEY_CRM_meta_migrate_source; Pacemaker sets"
+            " it when it moves a resource with allow-migrate=true"));
     if (ctx->config_error)
         return xvm_action_fail(ctx, error, g_error_copy(ctx->config_error));
     if (!xvm_context_connect(ctx, G_MAXINT64, &local))
@@ -206,7 +229,7 @@ xvm_action_migrate_from(XvmContext *ctx, GError **error)
         if (rc == XVM_OCF_SUCCESS) {
             xvm_context_remember(ctx);
             xvm_context_register_guard(ctx);
-            xvm_guard_token_remove(ctx->guard, "incoming", ctx->name);
+            xvm_guard_token_remove(ctx->guard, XVM_GUARD_TOKEN_INCOMING, ctx->name);
             xvm_context_set_summary(ctx, "domain %s arrived from %s and runs", ctx->name,
                                     ctx->req->migrate_source);
             return XVM_OCF_SUCCESS;
@@ -221,6 +244,5 @@ xvm_action_migrate_from(XvmContext *ctx, GError **error)
                     "domain %s did not arrive from %s in time", ctx->name,
                     ctx->req->migrate_source);
     local->code = XVM_ERROR_TIMEOUT;
-    g_propagate_error(error, local);
-    return XVM_OCF_ERR_GENERIC;
+    return xvm_action_fail(ctx, error, local);
 }

@@ -846,18 +846,3 @@ xvm_proc_stop(const XvmProcScope *scope, const char *name, const char *uuid, gin
         return say(XVM_PROC_UNKNOWN, why, "stopping the QEMU of %s took too long", name);
     return look;
 }
-
-/* ---- The old entry point ----------------------------------------------------- */
-
-#define XVM_PROC_LEGACY_TIMEOUT_MS 5000
-
-XvmProcResult
-xvm_proc_find_domain(const char *proc_root, const char *name, const char *uuid, pid_t *pid)
-{
-    XvmProcScope scope = { proc_root, "/run/libvirt/qemu", XVM_PROC_LEGACY_TIMEOUT_MS };
-    g_autoptr(GArray) pids = NULL;
-    XvmProcLook look = xvm_proc_look(&scope, name, uuid, &pids, NULL);
-
-    *pid = pids && pids->len ? g_array_index(pids, pid_t, 0) : 0;
-    return look;
-}

@@ -118,16 +118,3 @@ typedef struct {
  * gets one line for a human. */
 XvmProcLook xvm_proc_judge(const XvmProcFacts *facts, const char *name, pid_t *witness,
                            char **why);
-
-/* ---- Until the callers move to xvm_proc_look --------------------------- */
-
-/* The old names: FOUND is RUNNING, NOT_FOUND is NOT_RUNNING. */
-typedef XvmProcLook XvmProcResult;
-#define XVM_PROC_FOUND XVM_PROC_RUNNING
-#define XVM_PROC_NOT_FOUND XVM_PROC_NOT_RUNNING
-
-/* xvm_proc_look for qemu:///system ("/run/libvirt/qemu"), bounded by 5 s;
- * *pid gets a match or 0.  Deprecated: it cannot know the URI (for any
- * other driver it must not be called) nor the caller's deadline. */
-XvmProcResult xvm_proc_find_domain(const char *proc_root, const char *name,
-                                   const char *uuid, pid_t *pid);

@@ -132,6 +132,25 @@ parse_check_level(const char *text)
     return level >= 10 ? 10 : 0;
 }
 
+/* Who owns the domain: the resource, or for a run by hand the config file it
+ * was given, so that by-hand runs of different domains never share a note
+ * or a marker (a constant here once let a by-hand stop of one VM stop
+ * another). */
+static char *
+owner_instance(const XvmEnv *env)
+{
+    const char *instance = xvm_env_get(env, "OCF_RESOURCE_INSTANCE");
+    const char *config = xvm_env_param(env, "config");
+    g_autofree char *absolute = NULL;
+
+    if (instance && instance[0])
+        return g_strdup(instance);
+    if (config == NULL || config[0] == '\0')
+        return g_strdup(XVM_BY_HAND_PREFIX);
+    absolute = g_canonicalize_filename(config, NULL);
+    return g_strconcat(XVM_BY_HAND_PREFIX, absolute, NULL);
+}
+
 static char *
 dup_nonempty(const char *text)
 {
@@ -143,7 +162,6 @@ xvm_request_new(XvmAction action, const XvmEnv *env)
 {
     XvmRequest *req = g_new0(XvmRequest, 1);
     const char *prefix = xvm_env_get(env, "OCF_EXIT_REASON_PREFIX");
-    const char *instance = xvm_env_get(env, "OCF_RESOURCE_INSTANCE");
 
     req->action = action;
     request_read_timeout(req, env);
@@ -151,7 +169,7 @@ xvm_request_new(XvmAction action, const XvmEnv *env)
     req->check_level = parse_check_level(xvm_env_get(env, "OCF_CHECK_LEVEL"));
     req->migrate_target = dup_nonempty(xvm_env_get(env, "OCF_RESKEY_CRM_meta_migrate_target"));
     req->migrate_source = dup_nonempty(xvm_env_get(env, "OCF_RESKEY_CRM_meta_migrate_source"));
-    req->instance = g_strdup((instance && instance[0]) ? instance : "domain");
+    req->instance = owner_instance(env);
     req->exit_reason_prefix = g_strdup((prefix && prefix[0]) ? prefix : "ocf-exit-reason:");
     return req;
 }

@@ -31,7 +31,8 @@ typedef struct {
     int check_level;            /* OCF_CHECK_LEVEL: 0 or 10 */
     char *migrate_target;       /* cluster node names, or NULL */
     char *migrate_source;
-    char *instance;             /* OCF_RESOURCE_INSTANCE, or "domain" */
+    char *instance;             /* OCF_RESOURCE_INSTANCE, or by hand
+                                 * "by-hand:" + the config's absolute path */
     char *exit_reason_prefix;
     gboolean by_hand;           /* run from a terminal: print a report */
     char *timeout_note;         /* why timeout_ms was defaulted, or NULL */

@@ -6,6 +6,8 @@
 #include "xvm-error.h"
 #include "xvm-health.h"
 #include "xvm-log.h"
+#include "xvm-look.h"
+#include "xvm-savefile.h"
 
 /* Fails early, with XVM_ERROR_NOT_INSTALLED, when this node lacks a file the
  * domain needs: better a ban from this node than a libvirt error later. */
@@ -47,15 +49,16 @@ create_domain(XvmContext *ctx, GError **error)
         return FALSE;
     xvm_log_info("creating domain %s (%s)", ctx->name,
                  ctx->params->persistent ? "persistent" : "transient");
-    /* The hook guard lets this start through while the token is there. */
-    xvm_context_register_guard(ctx);
-    if (!xvm_guard_token_write(ctx->guard, "start", ctx->name, getpid(),
-                               g_get_real_time() / G_USEC_PER_SEC
-                                   + xvm_deadline_remaining_ms(&ctx->deadline) / 1000 + 1,
-                               &token_error))
+    /* The hook guard lets this start through while the token is there; a
+     * domain another resource manages is refused. */
+    if (!xvm_context_claim_guard(ctx, error))
+        return FALSE;
+    if (!xvm_guard_start_token_write(ctx->guard, ctx->name,
+                                     xvm_deadline_remaining_ms(&ctx->deadline) + 1000,
+                                     &token_error))
         xvm_log_warn("cannot write the guard's start token: %s", token_error->message);
     ok = ctx->virt->ops->create(ctx->virt, xml, ctx->params->persistent, error);
-    xvm_guard_token_remove(ctx->guard, "start", ctx->name);
+    xvm_guard_token_remove(ctx->guard, XVM_GUARD_TOKEN_START, ctx->name);
     if (!ok)
         g_prefix_error(error, "cannot start %s: ", ctx->name);
     return ok;
@@ -78,12 +81,14 @@ wait_until_running(XvmContext *ctx, GError **error)
         health = st.found ? xvm_health_classify(st.state, st.reason, &why)
                           : XVM_HEALTH_STOPPED;
         xvm_domain_status_clear(&st);
-        if (health == XVM_HEALTH_STOPPED || health == XVM_HEALTH_FAILED) {
-            g_set_error(error, XVM_ERROR, XVM_ERROR_DOMAIN_FAILED,
-                        "domain %s is %s right after start: see the libvirt and QEMU logs",
-                        ctx->name, why);
-            return XVM_OCF_ERR_GENERIC;
-        }
+        /* From the first sight on, stop and monitor find it by the note. */
+        if (health != XVM_HEALTH_STOPPED)
+            xvm_context_remember(ctx);
+        if (health == XVM_HEALTH_STOPPED || health == XVM_HEALTH_FAILED)
+            return xvm_action_fail(ctx, error,
+                                   g_error_new(XVM_ERROR, XVM_ERROR_DOMAIN_FAILED,
+                                               "domain %s is %s right after start: see the"
+                                               " libvirt and QEMU logs", ctx->name, why));
         if (health == XVM_HEALTH_RUNNING && xvm_context_run_scripts(ctx, &local))
             return XVM_OCF_SUCCESS;
         if (xvm_deadline_passed(&ctx->deadline)) {
@@ -92,8 +97,7 @@ wait_until_running(XvmContext *ctx, GError **error)
                 g_set_error(&local, XVM_ERROR, XVM_ERROR_TIMEOUT,
                             "domain %s did not reach running in time", ctx->name);
             local->code = XVM_ERROR_TIMEOUT;
-            g_propagate_error(error, local);
-            return XVM_OCF_ERR_GENERIC;
+            return xvm_action_fail(ctx, error, local);
         }
         g_clear_error(&local);
         ctx->virt->ops->wait_event(ctx->virt, seen,
@@ -101,36 +105,100 @@ wait_until_running(XvmContext *ctx, GError **error)
     }
 }
 
+/* A persistent definition of a config kept in libvirt's own directory:
+ * libvirt rewrites the file at each start and deletes it at each migration
+ * away (undefine on the source). */
+static void
+warn_libvirt_owned_config(XvmContext *ctx)
+{
+    if (ctx->params->persistent
+        && xvm_savefile_in_libvirt_dir(ctx->params->config,
+                                       xvm_savefile_default_libvirt_dirs()))
+        xvm_log_warn("config %s lies in libvirt's own directory and persistent=true: keep"
+                     " it elsewhere (libvirt rewrites and deletes files there)",
+                     ctx->params->config);
+}
+
+/* Already active here: fine if healthy (or on its way), else the cluster
+ * must stop it first rather than trust it. */
+static gboolean
+already_here(XvmContext *ctx, const XvmDomainStatus *st, GError **error)
+{
+    const char *why = "active";
+
+    if (xvm_health_classify(st->state, st->reason, &why) == XVM_HEALTH_FAILED) {
+        g_set_error(error, XVM_ERROR, XVM_ERROR_DOMAIN_FAILED,
+                    "domain %s already exists here and is %s: stop it first", ctx->name, why);
+        return FALSE;
+    }
+    xvm_log_info("domain %s is already %s here", ctx->name, why);
+    return TRUE;
+}
+
+/* What the look found decides: already ours and running, or free to
+ * create; anything else is a reason not to start a second copy. */
+static gboolean
+may_create(XvmContext *ctx, XvmLook *look, gboolean *create, GError **error)
+{
+    *create = FALSE;
+    /* Whatever the process table saw, nothing can be started without
+     * libvirt. */
+    if (look->unreachable) {
+        g_propagate_error(error, g_steal_pointer(&look->unreachable));
+        return FALSE;
+    }
+    switch (look->result) {
+    case XVM_LOOK_UNKNOWN:
+        g_propagate_error(error, g_steal_pointer(&look->unknown));
+        return FALSE;
+    case XVM_LOOK_RUNNING:
+        if (look->drift) {
+            g_propagate_error(error, g_steal_pointer(&look->drift));
+            return FALSE;
+        }
+        return already_here(ctx, &look->status, error);
+    case XVM_LOOK_NOT_RUNNING:
+        break;
+    }
+    if (look->name_taken) {
+        g_propagate_error(error, g_steal_pointer(&look->name_taken));
+        return FALSE;
+    }
+    *create = TRUE;
+    return TRUE;
+}
+
+/* Someone may have started it meanwhile: judge by what runs. */
+static gboolean
+started_meanwhile(XvmContext *ctx)
+{
+    g_auto(XvmLook) look = { 0 };
+
+    xvm_look(ctx, XVM_LOOK_DEFAULT, &look);
+    return look.result == XVM_LOOK_RUNNING && look.drift == NULL && !look.from_process_table;
+}
+
 XvmOcfRc
 xvm_action_start(XvmContext *ctx, GError **error)
 {
-    XvmDomainStatus st = { 0 };
+    g_auto(XvmLook) look = { 0 };
     GError *local = NULL;
-    const char *why = "absent";
-    XvmHealth health;
+    gboolean create = FALSE;
 
-    if (!start_inputs_ok(ctx, &local) || !xvm_context_connect(ctx, G_MAXINT64, &local)
-        || !xvm_context_observe(ctx, &st, &local))
+    if (!start_inputs_ok(ctx, &local))
         return xvm_action_fail(ctx, error, local);
-    health = st.found ? xvm_health_classify(st.state, st.reason, &why) : XVM_HEALTH_STOPPED;
-    xvm_domain_status_clear(&st);
-    if (health == XVM_HEALTH_FAILED) {
-        g_set_error(error, XVM_ERROR, XVM_ERROR_DOMAIN_FAILED,
-                    "domain %s already exists here and is %s: stop it first", ctx->name, why);
-        return XVM_OCF_ERR_GENERIC;
-    }
-    if (health == XVM_HEALTH_STOPPED && !create_domain(ctx, &local)) {
-        /* Someone may have started it meanwhile: judge by what runs. */
-        if (!xvm_context_observe(ctx, &st, NULL) || !st.found
-            || xvm_health_classify(st.state, st.reason, &why) != XVM_HEALTH_RUNNING) {
-            xvm_domain_status_clear(&st);
-            return xvm_action_fail(ctx, error, local);
+    warn_libvirt_owned_config(ctx);
+    xvm_look(ctx, XVM_LOOK_DEFAULT, &look);
+    if (!may_create(ctx, &look, &create, &local))
+        return xvm_action_fail(ctx, error, local);
+    if (create) {
+        xvm_context_set_domain(ctx, ctx->config->name, ctx->config->uuid);
+        if (!create_domain(ctx, &local)) {
+            if (!started_meanwhile(ctx))
+                return xvm_action_fail(ctx, error, local);
+            g_clear_error(&local);
         }
-        xvm_domain_status_clear(&st);
-        g_clear_error(&local);
-    } else if (health != XVM_HEALTH_STOPPED) {
-        xvm_log_info("domain %s is already %s", ctx->name, why);
     }
-    xvm_context_remember(ctx);
     return wait_until_running(ctx, error);
 }
+

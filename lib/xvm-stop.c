@@ -3,18 +3,19 @@
  * is provably not running here, and only then. */
 #include "xvm-actions.h"
 
-#include <errno.h>
-#include <signal.h>
-
 #include "xvm-error.h"
 #include "xvm-health.h"
 #include "xvm-log.h"
+#include "xvm-look.h"
 #include "xvm-proc.h"
+#include "xvm-savefile.h"
 
 /* After a destroy call returns, how long the domain may take to vanish. */
 #define XVM_DESTROY_SETTLE_MS 5000
 /* libvirtd gone: how long QEMU gets after SIGTERM before SIGKILL. */
 #define XVM_QEMU_TERM_MS 5000
+/* Between two looks that could not tell, or two failed attempts. */
+#define XVM_STOP_RETRY_MS 1000
 
 static gboolean
 is_off(const XvmDomainStatus *st)
@@ -48,19 +49,32 @@ wait_until_off(XvmContext *ctx, const XvmDeadline *until, GError **error)
     }
 }
 
+/* save_config_on_stop: only a config that parsed and names the running
+ * domain is replaced (never a half-edited file, never another domain's),
+ * through xvm_savefile_replace (symlinks followed, owner and mode kept). */
 static void
-save_config(XvmContext *ctx)
+save_config(XvmContext *ctx, const XvmLook *look)
 {
+    XvmDomainRef ref = xvm_context_ref(ctx);
     g_autofree char *xml = NULL;
     g_autoptr(GError) error = NULL;
+    gboolean changed = FALSE;
 
-    if (!ctx->virt->ops->dump_xml(ctx->virt, ctx->name, &xml, &error)
-        || !g_file_set_contents(ctx->params->config, xml, -1, &error)) {
+    if (ctx->config == NULL || look->drift) {
+        xvm_log_warn("not saving the definition of %s to %s: %s", ctx->name,
+                     ctx->params->config,
+                     ctx->config ? "the file names another domain now"
+                                 : ctx->config_error->message);
+        return;
+    }
+    if (!ctx->virt->ops->dump_xml(ctx->virt, &ref, &xml, &error)
+        || !xvm_savefile_replace(ctx->params->config, xml, &changed, &error)) {
         xvm_log_warn("cannot save the definition of %s to %s: %s", ctx->name,
                      ctx->params->config, error->message);
         return;
     }
-    xvm_log_info("saved the definition of %s to %s", ctx->name, ctx->params->config);
+    if (changed)
+        xvm_log_info("saved the definition of %s to %s", ctx->name, ctx->params->config);
 }
 
 /* Asks the guest to power off and waits for it until until. */
@@ -70,13 +84,15 @@ shut_down_gracefully(XvmContext *ctx, const XvmDeadline *until, GError **error)
     g_autoptr(XvmJob) request = NULL;
     GError *local = NULL;
 
-    if (ctx->params->save_config_on_stop)
-        save_config(ctx);
     xvm_log_info("asking domain %s to shut down (%" G_GINT64_FORMAT " ms)", ctx->name,
                  xvm_deadline_remaining_ms(until));
     request = xvm_action_call_async(ctx, XVM_CALL_SHUTDOWN);
     /* A refusal comes quickly ("no guest agent"); then go straight to destroy. */
     if (xvm_job_wait(request, 200) && !xvm_job_result(request, &local)) {
+        if (xvm_error_libvirt_unreachable(local)) {
+            g_propagate_error(error, local);
+            return FALSE;
+        }
         xvm_log_warn("%s", local->message);
         g_error_free(local);
         return FALSE;
@@ -105,72 +121,21 @@ destroy(XvmContext *ctx, GError **error)
         if (error && *error)
             return FALSE;
     }
-    /* Not TIMEOUT: that would read as "libvirt unreachable" and send stop to
-     * the process table, while libvirt does answer that the domain runs. */
+    /* libvirt answers that it still runs: the process table must not be
+     * asked (it would kill what libvirt still manages). */
     g_set_error(error, XVM_ERROR, XVM_ERROR_DOMAIN_FAILED,
                 "domain %s still runs after destroy", ctx->name);
     return FALSE;
 }
 
-/* Waits up to wait_ms, and never past the action's deadline. */
 static gboolean
-process_gone(XvmContext *ctx, pid_t pid, gint64 wait_ms)
-{
-    XvmDeadline until = xvm_deadline_before(&ctx->deadline, 0);
-
-    until.end_us = MIN(until.end_us, until.now() + wait_ms * 1000);
-    while (kill(pid, 0) == 0 || errno != ESRCH) {
-        if (xvm_deadline_passed(&until))
-            return FALSE;
-        g_usleep(50 * 1000);
-    }
-    return TRUE;
-}
-
-/* libvirtd does not answer: stop the QEMU process itself, found by name and
- * UUID; libvirtd cleans up after it when it comes back. */
-static XvmOcfRc
-stop_by_process_table(XvmContext *ctx, GError *libvirt_error, GError **error)
-{
-    pid_t pid = 0;
-    XvmProcResult found = xvm_proc_find_domain(ctx->proc_root, ctx->name, ctx->uuid, &pid);
-
-    if (found == XVM_PROC_NOT_FOUND) {
-        xvm_log_warn("%s; no QEMU process of %s runs here: stopped", libvirt_error->message,
-                     ctx->name);
-        g_error_free(libvirt_error);
-        return XVM_OCF_SUCCESS;
-    }
-    if (found == XVM_PROC_FOUND) {
-        xvm_log_warn("%s; killing QEMU process %d of %s", libvirt_error->message,
-                     (int) pid, ctx->name);
-        kill(pid, SIGTERM);
-        if (process_gone(ctx, pid, XVM_QEMU_TERM_MS)
-            || (kill(pid, SIGKILL) == 0 && process_gone(ctx, pid, XVM_QEMU_TERM_MS))) {
-            g_error_free(libvirt_error);
-            return XVM_OCF_SUCCESS;
-        }
-    }
-    g_prefix_error(&libvirt_error, "cannot stop %s: ", ctx->name);
-    return xvm_action_fail(ctx, error, libvirt_error);
-}
-
-/* libvirt broke off in the middle: the process table still can tell. */
-static XvmOcfRc
-stop_failed(XvmContext *ctx, GError *cause, GError **error)
-{
-    if (xvm_error_libvirt_unreachable(cause))
-        return stop_by_process_table(ctx, cause, error);
-    return xvm_action_fail(ctx, error, cause);
-}
-
-static XvmOcfRc
-stop_running_domain(XvmContext *ctx, const XvmDomainStatus *st, GError **error)
+stop_running_domain(XvmContext *ctx, const XvmLook *look, GError **error)
 {
     XvmStopBudget budget = xvm_stop_budget(xvm_deadline_remaining_ms(&ctx->deadline),
                                            ctx->params->shutdown_timeout_s,
                                            ctx->params->force_stop);
     XvmDeadline graceful_end = xvm_deadline_before(&ctx->deadline, budget.destroy_ms);
+    const XvmDomainStatus *st = &look->status;
     gint64 started = ctx->deadline.now();
     GError *local = NULL;
 
@@ -178,59 +143,103 @@ stop_running_domain(XvmContext *ctx, const XvmDomainStatus *st, GError **error)
         xvm_log_warn("shutdown_timeout=%" G_GINT64_FORMAT " s leaves destroy too little"
                      " time; using %" G_GINT64_FORMAT " ms", ctx->params->shutdown_timeout_s,
                      budget.graceful_ms);
+    if (ctx->params->save_config_on_stop)
+        save_config(ctx, look);
     /* A paused guest cannot react to a power button. */
-    if (budget.graceful_ms > 0 && !(st->found && xvm_state_is_paused(st->state))) {
+    if (budget.graceful_ms > 0 && !xvm_state_is_paused(st->state)) {
         if (shut_down_gracefully(ctx, &graceful_end, &local)) {
             xvm_context_set_summary(ctx, "domain %s shut down in %.1f s", ctx->name,
                                     (ctx->deadline.now() - started) / 1e6);
-            return XVM_OCF_SUCCESS;
+            return TRUE;
         }
-        if (local)
-            return stop_failed(ctx, local, error);
+        if (local) {
+            g_propagate_error(error, local);
+            return FALSE;
+        }
         xvm_log_warn("domain %s did not shut down in %" G_GINT64_FORMAT " ms; destroying it",
                      ctx->name, budget.graceful_ms);
     }
-    if (!destroy(ctx, &local))
-        return stop_failed(ctx, local, error);
+    if (!destroy(ctx, error))
+        return FALSE;
     xvm_context_set_summary(ctx, "domain %s destroyed after %.1f s", ctx->name,
                             (ctx->deadline.now() - started) / 1e6);
-    return XVM_OCF_SUCCESS;
+    return TRUE;
 }
 
+/* libvirtd does not answer: stop the QEMU processes themselves, pinned
+ * (xvm_proc_stop); libvirtd cleans up after them when it comes back. */
+static gboolean
+stop_by_process_table(XvmContext *ctx, GError **error)
+{
+    XvmProcScope scope = {
+        .proc_root = ctx->proc_root,
+        .run_dir = ctx->qemu_run_dir,
+        .timeout_ms = xvm_deadline_remaining_ms(&ctx->deadline),
+    };
+    g_autofree char *why = NULL;
+
+    xvm_log_warn("libvirt does not answer; stopping the QEMU process of %s", ctx->name);
+    if (xvm_proc_stop(&scope, ctx->name, ctx->uuid, XVM_QEMU_TERM_MS, &why)
+        == XVM_PROC_NOT_RUNNING) {
+        xvm_context_set_summary(ctx, "domain %s stopped through its QEMU process (%s)",
+                                ctx->name, why ? why : "gone");
+        return TRUE;
+    }
+    g_set_error(error, XVM_ERROR, XVM_ERROR_UNKNOWN_STATE,
+                "cannot stop %s through its QEMU process: %s", ctx->name,
+                why ? why : "no answer");
+    return FALSE;
+}
+
+/* One attempt on the domain a look found; TRUE when it is stopped. */
+static gboolean
+stop_found(XvmContext *ctx, XvmLook *look, GError **error)
+{
+    if (look->from_process_table)
+        return stop_by_process_table(ctx, error);
+    return stop_running_domain(ctx, look, error);
+}
+
+/* One look, and one attempt when it found the domain.  TRUE once the
+ * domain is provably not running here; else *why says what stands in the
+ * way. */
+static gboolean
+stop_attempt(XvmContext *ctx, GError **why)
+{
+    g_auto(XvmLook) look = { 0 };
+
+    xvm_look(ctx, XVM_LOOK_DEFAULT, &look);
+    switch (look.result) {
+    case XVM_LOOK_NOT_RUNNING:
+        xvm_context_set_summary(ctx, "domain %s is not running here",
+                                ctx->name ? ctx->name : "(unknown)");
+        return TRUE;
+    case XVM_LOOK_RUNNING:
+        if (look.drift)
+            xvm_log_warn("%s", look.drift->message);
+        return stop_found(ctx, &look, why);
+    case XVM_LOOK_UNKNOWN:
+        break;
+    }
+    g_propagate_error(why, g_steal_pointer(&look.unknown));
+    return FALSE;
+}
+
+/* A failed stop gets the node fenced: keep trying while there is time, and
+ * say "stopped" only after a look that proves it. */
 XvmOcfRc
 xvm_action_stop(XvmContext *ctx, GError **error)
 {
-    XvmDomainStatus st = { 0 };
-    GError *local = NULL;
-    gboolean looked_everywhere = FALSE;
-    XvmOcfRc rc;
+    GError *why = NULL;
 
-    if (!xvm_context_identify(ctx, &looked_everywhere, &local)) {
-        if (looked_everywhere) {
-            xvm_log_info("%s: stopped", local->message);
-            g_error_free(local);
-            return XVM_OCF_SUCCESS;
-        }
-        return xvm_action_fail(ctx, error, local);
+    while (!stop_attempt(ctx, &why)) {
+        xvm_log_warn("%s", why->message);
+        if (xvm_deadline_remaining_ms(&ctx->deadline) <= 0)
+            return xvm_action_fail(ctx, error, why);
+        g_clear_error(&why);
+        ctx->virt->ops->wait_event(ctx->virt, ctx->virt->ops->event_count(ctx->virt),
+                                   MIN(XVM_STOP_RETRY_MS,
+                                       xvm_deadline_remaining_ms(&ctx->deadline)));
     }
-    if (!xvm_context_connect(ctx, xvm_deadline_remaining_ms(&ctx->deadline) / 3, &local)
-        || !xvm_context_observe(ctx, &st, &local)) {
-        if (xvm_error_libvirt_unreachable(local))
-            return stop_by_process_table(ctx, local, error);
-        if (g_error_matches(local, XVM_ERROR, XVM_ERROR_DOMAIN_FAILED)) {
-            /* Another domain holds the name here, so ours cannot run here. */
-            xvm_log_warn("%s: ours is not running here", local->message);
-            g_error_free(local);
-            return XVM_OCF_SUCCESS;
-        }
-        return xvm_action_fail(ctx, error, local);
-    }
-    if (is_off(&st)) {
-        xvm_context_set_summary(ctx, "domain %s is not running here", ctx->name);
-        xvm_domain_status_clear(&st);
-        return XVM_OCF_SUCCESS;
-    }
-    rc = stop_running_domain(ctx, &st, error);
-    xvm_domain_status_clear(&st);
-    return rc;
+    return XVM_OCF_SUCCESS;
 }

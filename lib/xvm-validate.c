@@ -7,6 +7,7 @@
 
 #include "xvm-error.h"
 #include "xvm-log.h"
+#include "xvm-savefile.h"
 #include "xvm-uri.h"
 
 static gboolean
@@ -27,6 +28,23 @@ check_params(XvmContext *ctx, GError **error)
     GError *cause = ctx->params_error ? g_error_copy(ctx->params_error) : NULL;
 
     return check(ctx, cause == NULL, error, cause, "parameters");
+}
+
+/* libvirt rewrites NAME.xml in its own directory at each persistent start
+ * and deletes it when a migration undefines the source. */
+static gboolean
+check_config_location(XvmContext *ctx, GError **error)
+{
+    GError *cause = NULL;
+
+    if (ctx->params->persistent
+        && xvm_savefile_in_libvirt_dir(ctx->params->config,
+                                       xvm_savefile_default_libvirt_dirs()))
+        g_set_error(&cause, XVM_ERROR, XVM_ERROR_PARAM_INVALID,
+                    "config %s lies in libvirt's own directory, which persistent=true"
+                    " lets libvirt rewrite and delete: keep the config elsewhere",
+                    ctx->params->config);
+    return check(ctx, cause == NULL, error, cause, "config location");
 }
 
 static gboolean
@@ -114,7 +132,7 @@ xvm_action_validate(XvmContext *ctx, GError **error)
         check_config(ctx, NULL);
         return xvm_action_fail(ctx, error, local);
     }
-    if (!check_config(ctx, &local))
+    if (!check_config(ctx, &local) || !check_config_location(ctx, &local))
         return xvm_action_fail(ctx, error, local);
     if (ctx->req->check_level >= 10 && !check_node(ctx, &local))
         return xvm_action_fail(ctx, error, local);

@@ -30,7 +30,7 @@ typedef struct {
     GMutex lock;
     GCond changed;
     guint64 events;     /* lifecycle events seen so far */
-    gboolean unhealthy; /* a call failed on the connection itself */
+    gint lost;          /* atomic: a call failed on the connection itself */
     gint refs;          /* the XvmVirt's and the event callback's */
 } LibvirtPriv;
 
@@ -63,6 +63,7 @@ error_code_from_libvirt(int code)
     case VIR_ERR_RPC:
     case VIR_ERR_AUTH_FAILED:
     case VIR_ERR_AUTH_UNAVAILABLE:
+    case VIR_ERR_AUTH_CANCELLED:
         return XVM_ERROR_CONNECT;
     case VIR_ERR_XML_ERROR:
     case VIR_ERR_XML_DETAIL:
@@ -70,30 +71,52 @@ error_code_from_libvirt(int code)
         return XVM_ERROR_CONFIG_INVALID;
     case VIR_ERR_CONFIG_UNSUPPORTED:
         return XVM_ERROR_NOT_INSTALLED;
-    case VIR_ERR_OPERATION_TIMEOUT:
-        return XVM_ERROR_TIMEOUT;
     default:
+        /* VIR_ERR_OPERATION_TIMEOUT included: libvirtd answered, the
+         * domain was busy ("cannot acquire state change lock"). */
         return XVM_ERROR_LIBVIRT;
     }
 }
 
-/* Turns libvirt's thread-local last error into a GError: the one place this
- * happens.  what says what we tried, libvirt's message says why. */
-/* Set when a call failed on the connection itself (see lv_free). */
-static gboolean connection_failed;
-
-static void
-set_error_from_libvirt(GError **error, const char *what)
+/* Whether a failed call failed on the connection: libvirtd restarted (End
+ * of file, socket closed), hung (keepalive timeout) or was never there.
+ * Judged by the connection's own state and libvirt's error domain and
+ * codes, never by the message, which is translated. */
+static gboolean
+connection_lost(LibvirtPriv *priv, virErrorPtr err)
 {
-    virErrorPtr err = virGetLastError();
+    if (err && (err->domain == VIR_FROM_RPC
+                || error_code_from_libvirt(err->code) == XVM_ERROR_CONNECT))
+        return TRUE;
+    return priv->conn != NULL && virConnectIsAlive(priv->conn) == 0;
+}
+
+/* Turns libvirt's thread-local last error into a GError: the one place this
+ * happens.  what says what we tried, libvirt's message says why.  Safe with
+ * error == NULL.  The error is copied first: any libvirt call, such as
+ * virConnectIsAlive(), resets it. */
+static void
+set_error_from_libvirt(LibvirtPriv *priv, GError **error, const char *what)
+{
+    virErrorPtr err = virSaveLastError();
     const char *msg = err && err->message ? err->message : "unknown libvirt error";
     XvmErrorCode code = err ? error_code_from_libvirt(err->code) : XVM_ERROR_LIBVIRT;
 
-    if (err && err->code == VIR_ERR_SYSTEM_ERROR && strstr(msg, "connect"))
+    if (connection_lost(priv, err)) {
         code = XVM_ERROR_CONNECT;
-    if (code == XVM_ERROR_CONNECT || code == XVM_ERROR_TIMEOUT)
-        connection_failed = TRUE;
+        g_atomic_int_set(&priv->lost, TRUE);
+    }
     g_set_error(error, XVM_ERROR, code, "%s: %s", what, msg);
+    virFreeError(err);
+}
+
+/* Only these say "libvirt answered: nothing there". */
+static gboolean
+last_error_is(int code)
+{
+    virErrorPtr err = virGetLastError();
+
+    return err != NULL && err->code == code;
 }
 
 static gpointer
@@ -105,17 +128,27 @@ event_loop_thread(gpointer data G_GNUC_UNUSED)
 }
 
 /* libvirt's keepalive and domain events need a running event loop. */
-static void
-event_loop_start_once(void)
+static gboolean
+event_loop_start_once(GError **error)
 {
     static gsize started;
+    static gboolean ok;
 
     if (g_once_init_enter(&started)) {
+        GThread *thread;
+
         virSetErrorFunc(NULL, quiet_error_handler);
         virEventRegisterDefaultImpl();
-        g_thread_unref(g_thread_new("xvm-events", event_loop_thread, NULL));
+        thread = g_thread_try_new("xvm-events", event_loop_thread, NULL, NULL);
+        ok = thread != NULL;
+        if (thread)
+            g_thread_unref(thread);
         g_once_init_leave(&started, 1);
     }
+    if (!ok)
+        g_set_error(error, XVM_ERROR, XVM_ERROR_INTERNAL,
+                    "cannot start libvirt's event loop thread");
+    return ok;
 }
 
 static int
@@ -185,21 +218,53 @@ connect_wait(ConnectAttempt *a, gint64 timeout_ms)
     return done;
 }
 
+/* A connection found dead is dropped, not closed: closing waits for an
+ * answer a hung libvirtd never gives.  The process exits soon anyway. */
+static void
+forget_lost_connection(LibvirtPriv *priv)
+{
+    if (priv->conn == NULL || !g_atomic_int_get(&priv->lost))
+        return;
+    priv->conn = NULL;
+    priv->lifecycle_callback = -1;
+    g_atomic_int_set(&priv->lost, FALSE);
+}
+
+static gboolean
+connect_attempt_start(ConnectAttempt *a, GError **error)
+{
+    GThread *thread = g_thread_try_new("xvm-connect", connect_thread, a, NULL);
+
+    if (thread == NULL) {
+        g_set_error(error, XVM_ERROR, XVM_ERROR_INTERNAL,
+                    "cannot start a thread to connect to libvirt");
+        return FALSE;
+    }
+    g_thread_unref(thread);
+    return TRUE;
+}
+
 static gboolean
 lv_connect(XvmVirt *v, const char *uri, gint64 timeout_ms, GError **error)
 {
     LibvirtPriv *priv = v->priv;
     ConnectAttempt *a;
 
+    forget_lost_connection(priv);
     if (priv->conn)
         return TRUE;
+    if (!event_loop_start_once(error))
+        return FALSE;
     a = g_new0(ConnectAttempt, 1);
-    event_loop_start_once();
     g_mutex_init(&a->lock);
     g_cond_init(&a->cond);
     a->uri = g_strdup(uri);
     a->refs = 2;
-    g_thread_unref(g_thread_new("xvm-connect", connect_thread, a));
+    if (!connect_attempt_start(a, error)) {
+        a->refs = 1;
+        connect_attempt_unref(a);
+        return FALSE;
+    }
     if (!connect_wait(a, timeout_ms)) {
         g_set_error(error, XVM_ERROR, XVM_ERROR_CONNECT,
                     "libvirt at %s did not answer within %" G_GINT64_FORMAT " ms",
@@ -220,90 +285,138 @@ lv_connect(XvmVirt *v, const char *uri, gint64 timeout_ms, GError **error)
 }
 
 static virDomainPtr
-lookup(LibvirtPriv *priv, const char *name, GError **error)
+lookup(LibvirtPriv *priv, const XvmDomainRef *ref, GError **error)
 {
-    virDomainPtr dom = virDomainLookupByName(priv->conn, name);
+    virDomainPtr dom = ref->uuid ? virDomainLookupByUUIDString(priv->conn, ref->uuid)
+                                 : virDomainLookupByName(priv->conn, ref->name);
 
     if (dom == NULL) {
-        g_autofree char *what = g_strdup_printf("looking up domain %s", name);
+        g_autofree char *what = g_strdup_printf("looking up domain %s%s%s", ref->name,
+                                                ref->uuid ? " by UUID " : "",
+                                                ref->uuid ? ref->uuid : "");
 
-        set_error_from_libvirt(error, what);
+        set_error_from_libvirt(priv, error, what);
     }
     return dom;
 }
 
 static gboolean
-lv_status(XvmVirt *v, const char *name, XvmDomainStatus *out, GError **error)
+lv_status(XvmVirt *v, const XvmDomainRef *ref, XvmDomainStatus *out, GError **error)
 {
     LibvirtPriv *priv = v->priv;
-    GError *lookup_error = NULL;
-    g_autoptr(virDomain) dom = lookup(priv, name, &lookup_error);
+    GError *local = NULL;
+    g_autoptr(virDomain) dom = lookup(priv, ref, &local);
     char uuid[VIR_UUID_STRING_BUFLEN];
 
     xvm_domain_status_clear(out);
-    if (dom == NULL) {
-        if (g_error_matches(lookup_error, XVM_ERROR, XVM_ERROR_NO_DOMAIN)) {
-            g_error_free(lookup_error);
-            return TRUE;
-        }
-        g_propagate_error(error, lookup_error);
-        return FALSE;
+    if (dom && virDomainGetState(dom, &out->state, &out->reason, 0) < 0)
+        set_error_from_libvirt(priv, &local, "reading the domain's state");
+    /* Not there, or gone between lookup and state: libvirt looked. */
+    if (g_error_matches(local, XVM_ERROR, XVM_ERROR_NO_DOMAIN)) {
+        g_error_free(local);
+        return TRUE;
     }
-    if (virDomainGetState(dom, &out->state, &out->reason, 0) < 0) {
-        set_error_from_libvirt(error, "reading the domain's state");
-        /* It vanished between lookup and state: that is "not found". */
-        if (g_error_matches(*error, XVM_ERROR, XVM_ERROR_NO_DOMAIN)) {
-            g_clear_error(error);
-            return TRUE;
-        }
+    if (local) {
+        g_propagate_error(error, local);
         return FALSE;
     }
     out->found = TRUE;
     out->persistent = virDomainIsPersistent(dom) == 1;
+    out->name = g_strdup(virDomainGetName(dom));
     if (virDomainGetUUIDString(dom, uuid) == 0)
         out->uuid = g_strdup(uuid);
     return TRUE;
 }
 
 static char *
-marker_instance(virDomainPtr dom)
+instance_from_fragment(const char *fragment)
+{
+    g_autoptr(xmlDoc) doc = xmlReadMemory(fragment, (int) strlen(fragment), "metadata", NULL,
+                                          XML_PARSE_NONET | XML_PARSE_NOERROR
+                                              | XML_PARSE_NOWARNING);
+    g_autofree xmlChar *instance = NULL;
+
+    if (doc == NULL || xmlDocGetRootElement(doc) == NULL)
+        return g_strdup("");    /* ours, but unreadable: never "no marker" */
+    instance = xmlGetProp(xmlDocGetRootElement(doc), (const xmlChar *) "instance");
+    return g_strdup(instance ? (const char *) instance : "");
+}
+
+/* FALSE with an error unless libvirt answered; *instance NULL only when
+ * libvirt said the domain has no marker of ours. */
+static gboolean
+read_marker(LibvirtPriv *priv, virDomainPtr dom, char **instance, GError **error)
 {
     g_autofree char *fragment = virDomainGetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT,
                                                      XVM_DOMXML_NS, VIR_DOMAIN_AFFECT_LIVE);
-    g_autoptr(xmlDoc) doc = NULL;
-    g_autofree xmlChar *instance = NULL;
 
-    if (fragment == NULL)
-        return NULL;
-    doc = xmlReadMemory(fragment, (int) strlen(fragment), "metadata", NULL,
-                        XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-    if (doc == NULL || xmlDocGetRootElement(doc) == NULL)
-        return NULL;
-    instance = xmlGetProp(xmlDocGetRootElement(doc), (const xmlChar *) "instance");
-    return instance ? g_strdup((const char *) instance) : NULL;
+    *instance = NULL;
+    if (fragment) {
+        *instance = instance_from_fragment(fragment);
+        return TRUE;
+    }
+    if (last_error_is(VIR_ERR_NO_DOMAIN_METADATA))
+        return TRUE;
+    set_error_from_libvirt(priv, error, "reading the domain's marker");
+    return FALSE;
 }
 
 static gboolean
-lv_find_marked(XvmVirt *v, const char *instance, char **name, GError **error)
+lv_marker(XvmVirt *v, const XvmDomainRef *ref, char **instance, GError **error)
+{
+    g_autoptr(virDomain) dom = lookup(v->priv, ref, error);
+
+    *instance = NULL;
+    return dom != NULL && read_marker(v->priv, dom, instance, error);
+}
+
+/* One listed domain; FALSE with an error when libvirt could not answer.
+ * A domain that stopped since the list is simply not active. */
+static gboolean
+describe_active(LibvirtPriv *priv, virDomainPtr dom, GPtrArray *out, GError **error)
+{
+    char uuid[VIR_UUID_STRING_BUFLEN];
+    g_autofree char *marker = NULL;
+    GError *local = NULL;
+    XvmActiveDomain *d;
+
+    if (!read_marker(priv, dom, &marker, &local)) {
+        if (g_error_matches(local, XVM_ERROR, XVM_ERROR_NO_DOMAIN)) {
+            g_error_free(local);
+            return TRUE;
+        }
+        g_propagate_error(error, local);
+        return FALSE;
+    }
+    d = g_new0(XvmActiveDomain, 1);
+    d->name = g_strdup(virDomainGetName(dom));
+    if (virDomainGetUUIDString(dom, uuid) == 0)
+        d->uuid = g_strdup(uuid);
+    d->marker = g_steal_pointer(&marker);
+    g_ptr_array_add(out, d);
+    return TRUE;
+}
+
+static gboolean
+lv_list_active(XvmVirt *v, GPtrArray **domains, GError **error)
 {
     LibvirtPriv *priv = v->priv;
     virDomainPtr *doms = NULL;
     int n = virConnectListAllDomains(priv->conn, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
+    g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func(xvm_active_domain_free);
+    gboolean ok = n >= 0;
 
-    *name = NULL;
-    if (n < 0) {
-        set_error_from_libvirt(error, "listing domains");
-        return FALSE;
-    }
+    *domains = NULL;
+    if (n < 0)
+        set_error_from_libvirt(priv, error, "listing domains");
     for (int i = 0; i < n; i++) {
-        g_autofree char *owner = marker_instance(doms[i]);
-
-        if (*name == NULL && owner && strcmp(owner, instance) == 0)
-            *name = g_strdup(virDomainGetName(doms[i]));
+        ok = ok && describe_active(priv, doms[i], out, error);
         virDomainFree(doms[i]);
     }
     free(doms);
-    return TRUE;
+    if (ok)
+        *domains = g_steal_pointer(&out);
+    return ok;
 }
 
 static gboolean
@@ -314,11 +427,15 @@ create_persistent(LibvirtPriv *priv, const char *xml, GError **error)
     /* DefineXML of a known domain updates its inactive definition, which is
      * what the config file says it should be. */
     if (dom == NULL) {
-        set_error_from_libvirt(error, "defining the domain");
+        set_error_from_libvirt(priv, error, "defining the domain");
         return FALSE;
     }
+    /* The cluster decides where it runs: a definition left with autostart
+     * on would start a second copy when this node boots. */
+    if (virDomainSetAutostart(dom, 0) < 0)
+        virResetLastError();
     if (virDomainCreate(dom) < 0) {
-        set_error_from_libvirt(error, "starting the domain");
+        set_error_from_libvirt(priv, error, "starting the domain");
         return FALSE;
     }
     return TRUE;
@@ -334,44 +451,44 @@ lv_create(XvmVirt *v, const char *xml, gboolean persistent, GError **error)
         return create_persistent(priv, xml, error);
     dom = virDomainCreateXML(priv->conn, xml, VIR_DOMAIN_NONE);
     if (dom == NULL) {
-        set_error_from_libvirt(error, "creating the domain");
+        set_error_from_libvirt(v->priv, error, "creating the domain");
         return FALSE;
     }
     return TRUE;
 }
 
 static gboolean
-lv_shutdown(XvmVirt *v, const char *name, guint modes, GError **error)
+lv_shutdown(XvmVirt *v, const XvmDomainRef *ref, guint modes, GError **error)
 {
-    g_autoptr(virDomain) dom = lookup(v->priv, name, error);
+    g_autoptr(virDomain) dom = lookup(v->priv, ref, error);
 
     if (dom == NULL)
         return FALSE;
     if (virDomainShutdownFlags(dom, modes) < 0) {
-        set_error_from_libvirt(error, "asking the guest to shut down");
+        set_error_from_libvirt(v->priv, error, "asking the guest to shut down");
         return FALSE;
     }
     return TRUE;
 }
 
 static gboolean
-lv_destroy(XvmVirt *v, const char *name, GError **error)
+lv_destroy(XvmVirt *v, const XvmDomainRef *ref, GError **error)
 {
-    g_autoptr(virDomain) dom = lookup(v->priv, name, error);
+    g_autoptr(virDomain) dom = lookup(v->priv, ref, error);
 
     if (dom == NULL)
         return FALSE;
     if (virDomainDestroy(dom) < 0) {
-        set_error_from_libvirt(error, "destroying the domain");
+        set_error_from_libvirt(v->priv, error, "destroying the domain");
         return FALSE;
     }
     return TRUE;
 }
 
 static gboolean
-lv_dump_xml(XvmVirt *v, const char *name, char **xml, GError **error)
+lv_dump_xml(XvmVirt *v, const XvmDomainRef *ref, char **xml, GError **error)
 {
-    g_autoptr(virDomain) dom = lookup(v->priv, name, error);
+    g_autoptr(virDomain) dom = lookup(v->priv, ref, error);
     unsigned int flags = VIR_DOMAIN_XML_SECURE | VIR_DOMAIN_XML_INACTIVE
                          | VIR_DOMAIN_XML_MIGRATABLE;
 
@@ -380,7 +497,7 @@ lv_dump_xml(XvmVirt *v, const char *name, char **xml, GError **error)
         return FALSE;
     *xml = virDomainGetXMLDesc(dom, flags);
     if (*xml == NULL) {
-        set_error_from_libvirt(error, "reading the domain's definition");
+        set_error_from_libvirt(v->priv, error, "reading the domain's definition");
         return FALSE;
     }
     return TRUE;
@@ -394,14 +511,16 @@ migration_flags(const XvmMigration *m)
     if (m->live)
         flags |= VIR_MIGRATE_LIVE;
     if (m->persistent)
-        flags |= VIR_MIGRATE_PERSIST_DEST | VIR_MIGRATE_UNDEFINE_SOURCE;
+        flags |= VIR_MIGRATE_PERSIST_DEST;
+    if (m->undefine_source)
+        flags |= VIR_MIGRATE_UNDEFINE_SOURCE;
     return flags;
 }
 
 static gboolean
-lv_migrate(XvmVirt *v, const char *name, const XvmMigration *m, GError **error)
+lv_migrate(XvmVirt *v, const XvmDomainRef *ref, const XvmMigration *m, GError **error)
 {
-    g_autoptr(virDomain) dom = lookup(v->priv, name, error);
+    g_autoptr(virDomain) dom = lookup(v->priv, ref, error);
     virTypedParameterPtr params = NULL;
     int nparams = 0, maxparams = 0, rc;
 
@@ -419,25 +538,28 @@ lv_migrate(XvmVirt *v, const char *name, const XvmMigration *m, GError **error)
     rc = virDomainMigrateToURI3(dom, m->dest_uri, params, nparams, migration_flags(m));
     virTypedParamsFree(params, nparams);
     if (rc < 0) {
-        set_error_from_libvirt(error, "migration");
-        (*error)->code = (*error)->code == XVM_ERROR_CONNECT ? XVM_ERROR_CONNECT
-                                                             : XVM_ERROR_MIGRATION;
+        GError *local = NULL;
+
+        set_error_from_libvirt(v->priv, &local, "migration");
+        if (local->code != XVM_ERROR_CONNECT)
+            local->code = XVM_ERROR_MIGRATION;
+        g_propagate_error(error, local);
         return FALSE;
     }
     return TRUE;
 }
 
 static gboolean
-lv_job_progress(XvmVirt *v, const char *name, XvmJobProgress *out, GError **error)
+lv_job_progress(XvmVirt *v, const XvmDomainRef *ref, XvmJobProgress *out, GError **error)
 {
-    g_autoptr(virDomain) dom = lookup(v->priv, name, error);
+    g_autoptr(virDomain) dom = lookup(v->priv, ref, error);
     virDomainJobInfo info;
 
     memset(out, 0, sizeof(*out));
     if (dom == NULL)
         return FALSE;
     if (virDomainGetJobInfo(dom, &info) < 0) {
-        set_error_from_libvirt(error, "reading the migration's progress");
+        set_error_from_libvirt(v->priv, error, "reading the migration's progress");
         return FALSE;
     }
     out->active = info.type != VIR_DOMAIN_JOB_NONE;
@@ -448,14 +570,14 @@ lv_job_progress(XvmVirt *v, const char *name, XvmJobProgress *out, GError **erro
 }
 
 static gboolean
-lv_abort_job(XvmVirt *v, const char *name, GError **error)
+lv_abort_job(XvmVirt *v, const XvmDomainRef *ref, GError **error)
 {
-    g_autoptr(virDomain) dom = lookup(v->priv, name, error);
+    g_autoptr(virDomain) dom = lookup(v->priv, ref, error);
 
     if (dom == NULL)
         return FALSE;
     if (virDomainAbortJob(dom) < 0) {
-        set_error_from_libvirt(error, "aborting the migration");
+        set_error_from_libvirt(v->priv, error, "aborting the migration");
         return FALSE;
     }
     return TRUE;
@@ -507,22 +629,24 @@ lv_free(XvmVirt *v)
 {
     LibvirtPriv *priv = v->priv;
 
+    gboolean lost = g_atomic_int_get(&priv->lost);
+
     /* A connection to a hung libvirtd is left to process exit: closing it
      * would wait for an answer that never comes. */
-    priv->unhealthy |= connection_failed;
-    if (priv->conn && !priv->unhealthy) {
+    if (priv->conn && !lost) {
         if (priv->lifecycle_callback >= 0)
             virConnectDomainEventDeregisterAny(priv->conn, priv->lifecycle_callback);
         virConnectClose(priv->conn);
     }
-    if (priv->conn == NULL || !priv->unhealthy)
+    if (priv->conn == NULL || !lost)
         priv_unref(priv);
 }
 
 static const XvmVirtOps libvirt_ops = {
     .connect = lv_connect,
     .status = lv_status,
-    .find_marked = lv_find_marked,
+    .marker = lv_marker,
+    .list_active = lv_list_active,
     .create = lv_create,
     .shutdown = lv_shutdown,
     .destroy = lv_destroy,

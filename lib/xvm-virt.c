@@ -5,6 +5,7 @@
 void
 xvm_domain_status_clear(XvmDomainStatus *status)
 {
+    g_free(status->name);
     g_free(status->uuid);
     memset(status, 0, sizeof(*status));
 }
@@ -35,4 +36,15 @@ xvm_virt_unref(XvmVirt *v)
     if (v->ops->free)
         v->ops->free(v);
     g_free(v);
+}
+
+void
+xvm_active_domain_free(gpointer data)
+{
+    XvmActiveDomain *domain = data;
+
+    g_free(domain->name);
+    g_free(domain->uuid);
+    g_free(domain->marker);
+    g_free(domain);
 }

@@ -5,21 +5,41 @@
 
 #include <glib.h>
 
+/* Which domain an operation is about: by UUID whenever one is known (a
+ * name can be edited in a config, or reused by another domain), else by
+ * name. */
+typedef struct {
+    const char *name;
+    const char *uuid;    /* NULL: look up by name */
+} XvmDomainRef;
+
 typedef struct {
     gboolean found;      /* FALSE: libvirt looked, and no such domain exists */
     int state;           /* virDomainState */
     int reason;          /* its reason */
     gboolean persistent;
-    char *uuid;          /* the domain's UUID as libvirt knows it */
+    char *name;          /* the domain's name and UUID as libvirt knows them */
+    char *uuid;
 } XvmDomainStatus;
 
 void xvm_domain_status_clear(XvmDomainStatus *status);
+
+/* One active domain of the node, and the resource instance its marker names
+ * (NULL: it carries no marker). */
+typedef struct {
+    char *name;
+    char *uuid;
+    char *marker;
+} XvmActiveDomain;
+
+void xvm_active_domain_free(gpointer domain);
 
 typedef struct {
     const char *dest_uri;       /* the target's libvirt URI */
     const char *data_uri;       /* where the data goes, or NULL */
     gboolean live;
-    gboolean persistent;        /* define on target, undefine on source */
+    gboolean persistent;        /* define on target */
+    gboolean undefine_source;   /* and undefine on the source */
     guint64 bandwidth_mibs;     /* 0: unlimited */
     guint64 max_downtime_ms;    /* 0: libvirt's default */
 } XvmMigration;
@@ -33,22 +53,32 @@ typedef struct {
 
 typedef struct XvmVirt XvmVirt;
 
+/* Every call answers completely or fails: an error is never "not there".
+ * A failure on the connection itself (libvirtd restarted, hung, gone) is
+ * XVM_ERROR_CONNECT, told by the connection's state and libvirt's error
+ * codes, never by message text (which is translated). */
 typedef struct {
+    /* Connects; after a lost connection, opens a new one. */
     gboolean (*connect)(XvmVirt *v, const char *uri, gint64 timeout_ms, GError **error);
-    /* Looks the domain up by name (and checks the UUID when given). */
-    gboolean (*status)(XvmVirt *v, const char *name, XvmDomainStatus *out, GError **error);
-    /* The running domain whose marker names this resource instance, if any. */
-    gboolean (*find_marked)(XvmVirt *v, const char *instance, char **name, GError **error);
+    gboolean (*status)(XvmVirt *v, const XvmDomainRef *ref, XvmDomainStatus *out,
+                       GError **error);
+    /* The instance our marker in the domain names; *instance NULL when the
+     * domain carries no marker. */
+    gboolean (*marker)(XvmVirt *v, const XvmDomainRef *ref, char **instance, GError **error);
+    /* Every active domain with its marker (XvmActiveDomain). */
+    gboolean (*list_active)(XvmVirt *v, GPtrArray **domains, GError **error);
     /* Creates (starts) the domain from XML; persistent: define it first when
      * libvirt does not know it, then start the definition. */
     gboolean (*create)(XvmVirt *v, const char *xml, gboolean persistent, GError **error);
-    gboolean (*shutdown)(XvmVirt *v, const char *name, guint modes, GError **error);
-    gboolean (*destroy)(XvmVirt *v, const char *name, GError **error);
-    gboolean (*dump_xml)(XvmVirt *v, const char *name, char **xml, GError **error);
+    gboolean (*shutdown)(XvmVirt *v, const XvmDomainRef *ref, guint modes, GError **error);
+    gboolean (*destroy)(XvmVirt *v, const XvmDomainRef *ref, GError **error);
+    gboolean (*dump_xml)(XvmVirt *v, const XvmDomainRef *ref, char **xml, GError **error);
     /* Blocks until the migration ends; called from a worker thread. */
-    gboolean (*migrate)(XvmVirt *v, const char *name, const XvmMigration *m, GError **error);
-    gboolean (*job_progress)(XvmVirt *v, const char *name, XvmJobProgress *out, GError **error);
-    gboolean (*abort_job)(XvmVirt *v, const char *name, GError **error);
+    gboolean (*migrate)(XvmVirt *v, const XvmDomainRef *ref, const XvmMigration *m,
+                        GError **error);
+    gboolean (*job_progress)(XvmVirt *v, const XvmDomainRef *ref, XvmJobProgress *out,
+                             GError **error);
+    gboolean (*abort_job)(XvmVirt *v, const XvmDomainRef *ref, GError **error);
     /* How many lifecycle events (of any domain) have been seen so far. */
     guint64 (*event_count)(XvmVirt *v);
     /* Waits up to timeout_ms until more than seen events have been seen.

@@ -2,13 +2,38 @@
  * libvirt's test driver: lookups, state mapping, create, shutdown, destroy,
  * markers, events, and whole actions through it.  The test driver keeps its
  * state per process, so every sequence runs inside one test. */
+#include <sys/stat.h>
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <libvirt/libvirt.h>
 
 #include "xvm-actions.h"
 #include "xvm-error.h"
+#include "xvm-guard.h"
 #include "xvm-virt.h"
+
+/* The hook guard's files (tokens, registry) of the whole actions below go
+ * under this temporary root, never into this host's /run/xvm-domain and
+ * /var/lib/libvirt/xvm-domain; main() removes it. */
+static char *guard_root;
+
+static void
+remove_tree(const char *path)
+{
+    g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
+    const char *entry;
+
+    while (dir && (entry = g_dir_read_name(dir)) != NULL) {
+        g_autofree char *child = g_build_filename(path, entry, NULL);
+        GStatBuf st;
+
+        if (g_lstat(child, &st) == 0 && S_ISDIR(st.st_mode))
+            remove_tree(child);
+        else
+            g_unlink(child);
+    }
+    g_rmdir(path);
+}
 
 static char *
 node_uri(void)
@@ -45,15 +70,25 @@ static void
 assert_state(XvmVirt *v, const char *name, gboolean found, int state, gboolean persistent)
 {
     XvmDomainStatus st = { 0 };
+    XvmDomainStatus by_uuid = { 0 };
+    XvmDomainRef ref = { name, NULL };
     g_autoptr(GError) error = NULL;
 
-    g_assert_true(v->ops->status(v, name, &st, &error));
+    g_assert_true(v->ops->status(v, &ref, &st, &error));
     g_assert_no_error(error);
     g_assert_cmpint(st.found, ==, found);
     if (found) {
         g_assert_cmpint(st.state, ==, state);
         g_assert_cmpint(st.persistent, ==, persistent);
+        g_assert_cmpstr(st.name, ==, name);
         g_assert_nonnull(st.uuid);
+        /* The same domain, looked up by the UUID libvirt gave. */
+        ref.uuid = st.uuid;
+        g_assert_true(v->ops->status(v, &ref, &by_uuid, &error));
+        g_assert_no_error(error);
+        g_assert_true(by_uuid.found);
+        g_assert_cmpstr(by_uuid.name, ==, name);
+        xvm_domain_status_clear(&by_uuid);
     }
     xvm_domain_status_clear(&st);
 }
@@ -90,6 +125,9 @@ test_create_transient_with_marker(void)
     g_autofree char *xml = fixture_text("new1.xml");
     g_autofree char *marked = NULL;
     g_autofree char *found = NULL;
+    g_autoptr(GPtrArray) active = NULL;
+    XvmDomainRef new1 = { "new1", NULL };
+    XvmDomainRef running1 = { "running1", NULL };
     g_autoptr(XvmDomainConfig) cfg = xvm_domxml_parse(xml, strlen(xml), &error);
 
     g_assert_no_error(error);
@@ -97,11 +135,21 @@ test_create_transient_with_marker(void)
     g_assert_true(v->ops->create(v, marked, FALSE, &error));
     g_assert_no_error(error);
     assert_state(v, "new1", TRUE, VIR_DOMAIN_RUNNING, FALSE);
-    g_assert_true(v->ops->find_marked(v, "vm-resource", &found, &error));
-    g_assert_cmpstr(found, ==, "new1");
+    g_assert_true(v->ops->marker(v, &new1, &found, &error));
+    g_assert_cmpstr(found, ==, "vm-resource");
     g_clear_pointer(&found, g_free);
-    g_assert_true(v->ops->find_marked(v, "other-resource", &found, &error));
+    /* No metadata of ours: libvirt answered, and there is no marker. */
+    g_assert_true(v->ops->marker(v, &running1, &found, &error));
+    g_assert_no_error(error);
     g_assert_null(found);
+    g_assert_true(v->ops->list_active(v, &active, &error));
+    g_assert_no_error(error);
+    for (guint i = 0; i < active->len; i++) {
+        const XvmActiveDomain *d = g_ptr_array_index(active, i);
+
+        g_assert_cmpstr(d->marker, ==, strcmp(d->name, "new1") == 0 ? "vm-resource" : NULL);
+    }
+    g_assert_cmpuint(active->len, >=, 2);
 }
 
 static void
@@ -135,7 +183,7 @@ test_shutdown_destroy_events(void)
     gint64 before;
     guint64 seen = v->ops->event_count(v);
 
-    g_assert_true(v->ops->shutdown(v, "running1", 0, &error));
+    g_assert_true(v->ops->shutdown(v, &(XvmDomainRef) { "running1", NULL }, 0, &error));
     g_assert_no_error(error);
     assert_state(v, "running1", TRUE, VIR_DOMAIN_SHUTOFF, TRUE);
     /* The lifecycle event of that shutdown (seen already, or still on its
@@ -144,9 +192,9 @@ test_shutdown_destroy_events(void)
     v->ops->wait_event(v, seen, 5000);
     g_assert_cmpuint(v->ops->event_count(v), >, seen);
     g_assert_cmpint(g_get_monotonic_time() - before, <, 2 * G_USEC_PER_SEC);
-    g_assert_true(v->ops->destroy(v, "paused1", &error));
+    g_assert_true(v->ops->destroy(v, &(XvmDomainRef) { "paused1", NULL }, &error));
     assert_state(v, "paused1", TRUE, VIR_DOMAIN_SHUTOFF, TRUE);
-    g_assert_false(v->ops->destroy(v, "no-such-domain", &error));
+    g_assert_false(v->ops->destroy(v, &(XvmDomainRef) { "no-such-domain", NULL }, &error));
     g_assert_error(error, XVM_ERROR, XVM_ERROR_NO_DOMAIN);
 }
 
@@ -157,7 +205,7 @@ test_dump_xml(void)
     g_autoptr(GError) error = NULL;
     g_autofree char *xml = NULL;
 
-    g_assert_true(v->ops->dump_xml(v, "running1", &xml, &error));
+    g_assert_true(v->ops->dump_xml(v, &(XvmDomainRef) { "running1", NULL }, &xml, &error));
     g_assert_nonnull(strstr(xml, "<name>running1</name>"));
 }
 
@@ -180,6 +228,7 @@ run(XvmAction action, XvmVirt *v, const char *config, GError **error)
     xvm_env_set(env, "OCF_RESKEY_CRM_meta_interval", "10000");
     xvm_env_set(env, "OCF_RESOURCE_INSTANCE", "r1");
     xvm_env_set(env, "HA_RSCTMP", tmp);
+    xvm_env_set(env, "XVM_GUARD_ROOT", guard_root);
     req = xvm_request_new(action, env);
     ctx = xvm_context_new(req, env, v, NULL);
     rc = xvm_action_run(ctx, error);
@@ -194,11 +243,15 @@ test_actions_life(void)
     g_autoptr(XvmVirt) v = connected();
     g_autofree char *config = g_test_build_filename(G_TEST_DIST, "data", "libvirt",
                                                     "new1.xml", NULL);
+    g_autoptr(XvmGuardPaths) guard = xvm_guard_paths_new(guard_root);
     GError *error = NULL;
 
     g_assert_cmpint(run(XVM_ACTION_MONITOR, v, config, &error), ==, XVM_OCF_NOT_RUNNING);
     g_assert_cmpint(run(XVM_ACTION_START, v, config, &error), ==, XVM_OCF_SUCCESS);
     g_assert_no_error(error);
+    /* The guard's note that the cluster manages new1 went under the
+     * temporary root. */
+    g_assert_true(g_file_test(guard->registry_dir, G_FILE_TEST_IS_DIR));
     g_assert_cmpint(run(XVM_ACTION_START, v, config, &error), ==, XVM_OCF_SUCCESS);
     g_assert_cmpint(run(XVM_ACTION_MONITOR, v, config, &error), ==, XVM_OCF_SUCCESS);
     g_assert_cmpint(run(XVM_ACTION_STOP, v, config, &error), ==, XVM_OCF_SUCCESS);
@@ -223,7 +276,12 @@ test_actions_rejected_xml(void)
 int
 main(int argc, char **argv)
 {
+    g_autoptr(GError) error = NULL;
+    int rc;
+
     g_test_init(&argc, &argv, NULL);
+    guard_root = g_dir_make_tmp("xvm-libvirt-guard-XXXXXX", &error);
+    g_assert_no_error(error);
     g_test_add_func("/xvm/libvirt/status", test_status);
     g_test_add_func("/xvm/libvirt/connect-refused", test_connect_refused);
     g_test_add_func("/xvm/libvirt/create-transient-marker", test_create_transient_with_marker);
@@ -233,5 +291,8 @@ main(int argc, char **argv)
     g_test_add_func("/xvm/libvirt/dump-xml", test_dump_xml);
     g_test_add_func("/xvm/libvirt/actions-life", test_actions_life);
     g_test_add_func("/xvm/libvirt/actions-rejected-xml", test_actions_rejected_xml);
-    return g_test_run();
+    rc = g_test_run();
+    remove_tree(guard_root);
+    g_free(guard_root);
+    return rc;
 }

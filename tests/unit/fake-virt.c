@@ -45,7 +45,7 @@ struct FakeVirt {
     gboolean migrating;
     gboolean aborted;
     gint64 progress_step_us;
-    char *marked;
+    char *marker;       /* the instance the domain's marker names, or NULL */
 
     GArray *calls;                      /* Call */
     XvmMigration last_migration;
@@ -57,7 +57,8 @@ struct FakeVirt {
 static const char *const op_names[FAKE_N_OPS] = {
     [FAKE_OP_CONNECT] = "connect",
     [FAKE_OP_STATUS] = "status",
-    [FAKE_OP_FIND_MARKED] = "find_marked",
+    [FAKE_OP_MARKER] = "marker",
+    [FAKE_OP_LIST_ACTIVE] = "list_active",
     [FAKE_OP_CREATE] = "create",
     [FAKE_OP_SHUTDOWN] = "shutdown",
     [FAKE_OP_DESTROY] = "destroy",
@@ -184,10 +185,20 @@ end(FakeVirt *f, gboolean ok)
     return ok;
 }
 
+/* The ref names the fake's domain: by UUID when it has one, else by name,
+ * as libvirt looks domains up. */
 static gboolean
-is_ours(FakeVirt *f, const char *name)
+is_ours(FakeVirt *f, const XvmDomainRef *ref)
 {
-    return name && strcmp(name, f->name) == 0;
+    if (ref->uuid)
+        return f->uuid && g_ascii_strcasecmp(ref->uuid, f->uuid) == 0;
+    return ref->name && strcmp(ref->name, f->name) == 0;
+}
+
+static gboolean
+is_active_locked(FakeVirt *f)
+{
+    return f->found && f->state != VIR_DOMAIN_SHUTOFF;
 }
 
 /* ---- the ops ------------------------------------------------------------------ */
@@ -204,31 +215,56 @@ fake_connect(XvmVirt *v, const char *uri, gint64 timeout_ms, GError **error)
 }
 
 static gboolean
-fake_status(XvmVirt *v, const char *name, XvmDomainStatus *out, GError **error)
+fake_status(XvmVirt *v, const XvmDomainRef *ref, XvmDomainStatus *out, GError **error)
 {
     FakeVirt *f = v->priv;
 
     xvm_domain_status_clear(out);
-    if (begin(f, FAKE_OP_STATUS, name, error))
+    if (begin(f, FAKE_OP_STATUS, ref->uuid ? ref->uuid : ref->name, error))
         return end(f, FALSE);
-    if (is_ours(f, name) && f->found) {
+    if (is_ours(f, ref) && f->found) {
         out->found = TRUE;
         out->state = f->state;
         out->reason = f->reason;
+        out->name = g_strdup(f->name);
         out->uuid = g_strdup(f->uuid);
     }
     return end(f, TRUE);
 }
 
 static gboolean
-fake_find_marked(XvmVirt *v, const char *instance, char **name, GError **error)
+fake_marker(XvmVirt *v, const XvmDomainRef *ref, char **instance, GError **error)
 {
     FakeVirt *f = v->priv;
 
-    *name = NULL;
-    if (begin(f, FAKE_OP_FIND_MARKED, instance, error))
+    *instance = NULL;
+    if (begin(f, FAKE_OP_MARKER, ref->uuid ? ref->uuid : ref->name, error))
         return end(f, FALSE);
-    *name = g_strdup(f->marked);
+    if (!is_ours(f, ref) || !f->found) {
+        g_set_error(error, XVM_ERROR, XVM_ERROR_NO_DOMAIN, "fake: no domain %s", ref->name);
+        return end(f, FALSE);
+    }
+    *instance = g_strdup(f->marker);
+    return end(f, TRUE);
+}
+
+static gboolean
+fake_list_active(XvmVirt *v, GPtrArray **domains, GError **error)
+{
+    FakeVirt *f = v->priv;
+
+    *domains = NULL;
+    if (begin(f, FAKE_OP_LIST_ACTIVE, NULL, error))
+        return end(f, FALSE);
+    *domains = g_ptr_array_new_with_free_func(xvm_active_domain_free);
+    if (is_active_locked(f)) {
+        XvmActiveDomain *d = g_new0(XvmActiveDomain, 1);
+
+        d->name = g_strdup(f->name);
+        d->uuid = g_strdup(f->uuid);
+        d->marker = g_strdup(f->marker);
+        g_ptr_array_add(*domains, d);
+    }
     return end(f, TRUE);
 }
 
@@ -244,14 +280,14 @@ fake_create(XvmVirt *v, const char *xml, gboolean persistent G_GNUC_UNUSED, GErr
 }
 
 static gboolean
-fake_shutdown(XvmVirt *v, const char *name, guint modes G_GNUC_UNUSED, GError **error)
+fake_shutdown(XvmVirt *v, const XvmDomainRef *ref, guint modes G_GNUC_UNUSED, GError **error)
 {
     FakeVirt *f = v->priv;
 
-    if (begin(f, FAKE_OP_SHUTDOWN, name, error))
+    if (begin(f, FAKE_OP_SHUTDOWN, ref->name, error))
         return end(f, FALSE);
-    if (!is_ours(f, name) || !f->found) {
-        g_set_error(error, XVM_ERROR, XVM_ERROR_NO_DOMAIN, "fake: no domain %s", name);
+    if (!is_ours(f, ref) || !f->found) {
+        g_set_error(error, XVM_ERROR, XVM_ERROR_NO_DOMAIN, "fake: no domain %s", ref->name);
         return end(f, FALSE);
     }
     react(f, FAKE_OP_SHUTDOWN, shutdown_default);
@@ -259,14 +295,14 @@ fake_shutdown(XvmVirt *v, const char *name, guint modes G_GNUC_UNUSED, GError **
 }
 
 static gboolean
-fake_destroy(XvmVirt *v, const char *name, GError **error)
+fake_destroy(XvmVirt *v, const XvmDomainRef *ref, GError **error)
 {
     FakeVirt *f = v->priv;
 
-    if (begin(f, FAKE_OP_DESTROY, name, error))
+    if (begin(f, FAKE_OP_DESTROY, ref->name, error))
         return end(f, FALSE);
-    if (!is_ours(f, name) || !f->found) {
-        g_set_error(error, XVM_ERROR, XVM_ERROR_NO_DOMAIN, "fake: no domain %s", name);
+    if (!is_ours(f, ref) || !f->found) {
+        g_set_error(error, XVM_ERROR, XVM_ERROR_NO_DOMAIN, "fake: no domain %s", ref->name);
         return end(f, FALSE);
     }
     react(f, FAKE_OP_DESTROY, gone_now);
@@ -274,12 +310,12 @@ fake_destroy(XvmVirt *v, const char *name, GError **error)
 }
 
 static gboolean
-fake_dump_xml(XvmVirt *v, const char *name, char **xml, GError **error)
+fake_dump_xml(XvmVirt *v, const XvmDomainRef *ref, char **xml, GError **error)
 {
     FakeVirt *f = v->priv;
 
     *xml = NULL;
-    if (begin(f, FAKE_OP_DUMP_XML, name, error))
+    if (begin(f, FAKE_OP_DUMP_XML, ref->name, error))
         return end(f, FALSE);
     *xml = g_strdup_printf("<domain type='kvm'><name>%s</name><uuid>%s</uuid>"
                            "<description>saved by the fake</description></domain>\n",
@@ -318,7 +354,7 @@ hang_until_aborted(FakeVirt *f, GError **error)
 }
 
 static gboolean
-fake_migrate(XvmVirt *v, const char *name, const XvmMigration *m, GError **error)
+fake_migrate(XvmVirt *v, const XvmDomainRef *ref, const XvmMigration *m, GError **error)
 {
     FakeVirt *f = v->priv;
     gboolean ok = FALSE;
@@ -331,7 +367,7 @@ fake_migrate(XvmVirt *v, const char *name, const XvmMigration *m, GError **error
     switch (f->migrate_mode) {
     case FAKE_MIGRATE_SUCCEEDS:
         react(f, FAKE_OP_MIGRATE, gone_now);
-        ok = is_ours(f, name);
+        ok = is_ours(f, ref);
         break;
     case FAKE_MIGRATE_FAILS:
         g_set_error(error, XVM_ERROR, XVM_ERROR_LIBVIRT,
@@ -346,12 +382,12 @@ fake_migrate(XvmVirt *v, const char *name, const XvmMigration *m, GError **error
 }
 
 static gboolean
-fake_job_progress(XvmVirt *v, const char *name, XvmJobProgress *out, GError **error)
+fake_job_progress(XvmVirt *v, const XvmDomainRef *ref, XvmJobProgress *out, GError **error)
 {
     FakeVirt *f = v->priv;
 
     memset(out, 0, sizeof(*out));
-    if (begin(f, FAKE_OP_JOB_PROGRESS, name, error))
+    if (begin(f, FAKE_OP_JOB_PROGRESS, ref->name, error))
         return end(f, FALSE);
     fake_clock_advance_us(f->progress_step_us);
     apply_due(f);
@@ -362,11 +398,11 @@ fake_job_progress(XvmVirt *v, const char *name, XvmJobProgress *out, GError **er
 }
 
 static gboolean
-fake_abort_job(XvmVirt *v, const char *name, GError **error)
+fake_abort_job(XvmVirt *v, const XvmDomainRef *ref, GError **error)
 {
     FakeVirt *f = v->priv;
 
-    if (begin(f, FAKE_OP_ABORT_JOB, name, error))
+    if (begin(f, FAKE_OP_ABORT_JOB, ref->name, error))
         return end(f, FALSE);
     if (!f->migrating) {
         g_set_error(error, XVM_ERROR, XVM_ERROR_LIBVIRT, "fake: no job to abort");
@@ -419,7 +455,7 @@ fake_free(XvmVirt *v)
     }
     g_free(f->name);
     g_free(f->uuid);
-    g_free(f->marked);
+    g_free(f->marker);
     g_free(f->last_dest_uri);
     g_free(f->last_data_uri);
     g_mutex_clear(&f->lock);
@@ -430,7 +466,8 @@ fake_free(XvmVirt *v)
 static const XvmVirtOps fake_ops = {
     .connect = fake_connect,
     .status = fake_status,
-    .find_marked = fake_find_marked,
+    .marker = fake_marker,
+    .list_active = fake_list_active,
     .create = fake_create,
     .shutdown = fake_shutdown,
     .destroy = fake_destroy,
@@ -527,11 +564,20 @@ fake_virt_set_progress_step(FakeVirt *f, gint64 ms)
 }
 
 void
-fake_virt_set_marked(FakeVirt *f, const char *name)
+fake_virt_set_marker(FakeVirt *f, const char *instance)
 {
     g_mutex_lock(&f->lock);
-    g_free(f->marked);
-    f->marked = g_strdup(name);
+    g_free(f->marker);
+    f->marker = g_strdup(instance);
+    g_mutex_unlock(&f->lock);
+}
+
+void
+fake_virt_set_name(FakeVirt *f, const char *name)
+{
+    g_mutex_lock(&f->lock);
+    g_free(f->name);
+    f->name = g_strdup(name);
     g_mutex_unlock(&f->lock);
 }
 

@@ -15,7 +15,8 @@
 typedef enum {
     FAKE_OP_CONNECT,
     FAKE_OP_STATUS,
-    FAKE_OP_FIND_MARKED,
+    FAKE_OP_MARKER,
+    FAKE_OP_LIST_ACTIVE,
     FAKE_OP_CREATE,
     FAKE_OP_SHUTDOWN,
     FAKE_OP_DESTROY,
@@ -45,7 +46,8 @@ typedef enum {
 
 typedef struct FakeVirt FakeVirt;
 
-/* A hypervisor that knows one domain, name/uuid, and has it not running. */
+/* A hypervisor that knows one domain, name/uuid, and has it not running.
+ * Looked up by UUID when the agent asks by UUID, else by name. */
 XvmVirt *fake_virt_new(const char *name, const char *uuid);
 FakeVirt *fake_virt_of(XvmVirt *v);
 
@@ -66,8 +68,10 @@ void fake_virt_set_migrate(FakeVirt *f, FakeMigrateMode mode);
 /* Each job_progress poll moves the fake clock by ms: the time a real
  * migration spends copying between two polls. */
 void fake_virt_set_progress_step(FakeVirt *f, gint64 ms);
-/* find_marked answers this name (NULL: no running domain is marked). */
-void fake_virt_set_marked(FakeVirt *f, const char *name);
+/* The instance the domain's marker names (NULL: it carries none). */
+void fake_virt_set_marker(FakeVirt *f, const char *instance);
+/* The name libvirt knows the domain by (a config renamed under it). */
+void fake_virt_set_name(FakeVirt *f, const char *name);
 
 /* ---- the call log --------------------------------------------------------- */
 

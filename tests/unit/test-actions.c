@@ -3,7 +3,10 @@
  * node can be in, the exit code Pacemaker must see, and what the agent must
  * (and must not) have asked of libvirt. */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/pidfd.h>
+#include <sys/prctl.h>
 #include <string.h>
 #include <unistd.h>
 #include <libvirt/libvirt.h>   /* state enums for the scripts */
@@ -27,10 +30,13 @@
 #define NO_ERROR (-1)
 #define ANY_ERROR (-2)   /* some XVM_ERROR; the rc is what matters */
 #define MAX_ENV 10
+#define NO_CONFIG_PATH "/nonexistent/xvm-unit/vm1.xml"
+#define QEMU_BIN "/usr/bin/qemu-system-x86_64"
 
 typedef struct {
     char *tmpdir;
     char *proc_root;
+    char *run_dir;          /* libvirt's QEMU pidfiles, as the agent sees them */
     XvmEnv *env;
     XvmVirt *virt;
     FakeVirt *fake;
@@ -93,6 +99,29 @@ apply_env(Fx *fx, const char *const *words)
 }
 
 static void
+add_process(const char *proc_root, const char *pid, const char *cmdline, gsize len)
+{
+    g_autofree char *dir = g_build_filename(proc_root, pid, NULL);
+    g_autofree char *file = g_build_filename(dir, "cmdline", NULL);
+
+    g_assert_cmpint(g_mkdir(dir, 0755), ==, 0);
+    g_assert_true(g_file_set_contents(file, cmdline, (gssize) len, NULL));
+}
+
+/* A table that shows everything, as for root in libvirtd's PID namespace:
+ * init and this very process are listed (xvm-proc.h). */
+static void
+add_visible_processes(Fx *fx)
+{
+    g_autofree char *self = g_strdup_printf("%d", (int) getpid());
+    g_autofree char *link = g_build_filename(fx->proc_root, "self", NULL);
+
+    add_process(fx->proc_root, "1", "/sbin/init", sizeof("/sbin/init"));
+    add_process(fx->proc_root, self, "test-actions", sizeof("test-actions"));
+    g_assert_cmpint(symlink(self, link), ==, 0);
+}
+
+static void
 fx_setup(Fx *fx, gconstpointer data)
 {
     const ActionCase *c = data;
@@ -105,6 +134,9 @@ fx_setup(Fx *fx, gconstpointer data)
     fx->tmpdir = xvm_test_make_tmpdir();
     fx->proc_root = g_build_filename(fx->tmpdir, "proc", NULL);
     g_assert_cmpint(g_mkdir(fx->proc_root, 0755), ==, 0);
+    add_visible_processes(fx);
+    fx->run_dir = g_build_filename(fx->tmpdir, "qemu-run", NULL);
+    g_assert_cmpint(g_mkdir(fx->run_dir, 0755), ==, 0);
     rsctmp = g_build_filename(fx->tmpdir, "rsctmp", NULL);
     guard = g_build_filename(fx->tmpdir, "guard", NULL);
     fx->env = xvm_env_new(NULL);
@@ -123,13 +155,15 @@ fx_setup(Fx *fx, gconstpointer data)
     fx->req = xvm_request_new(c->action, fx->env);
     fx->ctx = xvm_context_new(fx->req, fx->env, fx->virt, fake_clock_now);
     fx->ctx->proc_root = fx->proc_root;
+    g_free(fx->ctx->qemu_run_dir);
+    fx->ctx->qemu_run_dir = g_strdup(fx->run_dir);
 }
 
 static void
 fx_teardown(Fx *fx, gconstpointer data G_GNUC_UNUSED)
 {
     if (fx->qemu > 0) {
-        xvm_test_kill_if_running(fx->qemu, "sleep");   /* in case the agent missed it */
+        xvm_test_kill_if_running(fx->qemu, QEMU_BIN);   /* in case the agent missed it */
         signal(SIGCHLD, SIG_DFL);
     }
     xvm_context_free(fx->ctx);
@@ -140,6 +174,7 @@ fx_teardown(Fx *fx, gconstpointer data G_GNUC_UNUSED)
     xvm_test_remove_tree(fx->tmpdir);
     g_free(fx->tmpdir);
     g_free(fx->proc_root);
+    g_free(fx->run_dir);
 }
 
 static gboolean
@@ -155,6 +190,21 @@ outcome_as_expected(const Fx *fx, const ActionCase *c)
            && (c->mention == NULL || strstr(fx->error->message, c->mention));
 }
 
+/* A stop pins real processes with pidfd_open, which old kernels and
+ * valgrind 3.19 lack. */
+static gboolean
+pidfd_missing(void)
+{
+    int fd = pidfd_open(getpid(), 0);
+
+    if (fd < 0)
+        return TRUE;
+    close(fd);
+    return FALSE;
+}
+
+static void set_connect_fails_real_qemu(Fx *fx);
+
 static void
 test_action(Fx *fx, gconstpointer data)
 {
@@ -162,6 +212,10 @@ test_action(Fx *fx, gconstpointer data)
     gint64 real_start = g_get_monotonic_time();
     g_autofree char *log = NULL;
 
+    if (c->setup == set_connect_fails_real_qemu && pidfd_missing()) {
+        g_test_skip("no pidfd_open here (old kernel, or valgrind)");
+        return;
+    }
     fx->started_us = fake_clock_now();
     fx->rc = xvm_action_run(fx->ctx, &fx->error);
     fx->finished_us = fake_clock_now();
@@ -204,8 +258,6 @@ set_running(Fx *fx)
 static void
 add_qemu_process(Fx *fx, const char *pid, const char *name, const char *uuid)
 {
-    g_autofree char *dir = g_build_filename(fx->proc_root, pid, NULL);
-    g_autofree char *file = g_build_filename(dir, "cmdline", NULL);
     g_autofree char *guest = g_strdup_printf("guest=%s,debug-threads=on", name);
     const char *const argv[] = {
         "/usr/bin/qemu-system-x86_64", "-name", guest, "-S", "-uuid", uuid, NULL,
@@ -214,8 +266,7 @@ add_qemu_process(Fx *fx, const char *pid, const char *name, const char *uuid)
 
     for (gsize i = 0; argv[i]; i++)
         g_string_append_len(cmdline, argv[i], (gssize) strlen(argv[i]) + 1);
-    g_assert_cmpint(g_mkdir(dir, 0755), ==, 0);
-    g_assert_true(g_file_set_contents(file, cmdline->str, (gssize) cmdline->len, NULL));
+    add_process(fx->proc_root, pid, cmdline->str, cmdline->len);
     g_string_free(cmdline, TRUE);
 }
 
@@ -290,7 +341,7 @@ static void
 set_running_marked(Fx *fx)
 {
     set_running(fx);
-    fake_virt_set_marked(fx->fake, "vm1");
+    fake_virt_set_marker(fx->fake, INSTANCE);
 }
 
 /* ---- start ---------------------------------------------------------------------- */
@@ -546,15 +597,14 @@ static void
 check_looked_for_marker(Fx *fx)
 {
     check_stopped_untouched(fx);
-    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_FIND_MARKED), ==, 1);
-    g_assert_cmpstr(fake_virt_last_arg(fx->fake, FAKE_OP_FIND_MARKED), ==, INSTANCE);
+    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_LIST_ACTIVE), ==, 1);
 }
 
 static void
 check_stopped_cached_name(Fx *fx)
 {
     g_assert_cmpstr(fake_virt_last_arg(fx->fake, FAKE_OP_SHUTDOWN), ==, "vm1");
-    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_FIND_MARKED), ==, 0);
+    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_LIST_ACTIVE), ==, 0);
 }
 
 /* ---- monitor ------------------------------------------------------------------------ */
@@ -597,8 +647,12 @@ set_failing_script(Fx *fx)
 static void
 check_status_of_vm1(Fx *fx)
 {
+    const char *asked;
+
     g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_STATUS), >=, 1);
-    g_assert_cmpstr(fake_virt_last_arg(fx->fake, FAKE_OP_STATUS), ==, "vm1");
+    /* By UUID when one is known, else by name. */
+    asked = fake_virt_last_arg(fx->fake, FAKE_OP_STATUS);
+    g_assert_true(g_strcmp0(asked, UUID) == 0 || g_strcmp0(asked, "vm1") == 0);
     check_no_libvirt_change(fx);
 }
 
@@ -616,22 +670,22 @@ static void
 check_used_cache(Fx *fx)
 {
     check_status_of_vm1(fx);
-    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_FIND_MARKED), ==, 0);
-    g_assert_nonnull(strstr(fx->ctx->identity_source, "note"));
+    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_LIST_ACTIVE), ==, 0);
+    g_assert_cmpstr(fx->ctx->uuid, ==, UUID);
 }
 
 static void
 check_used_marker(Fx *fx)
 {
     check_status_of_vm1(fx);
-    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_FIND_MARKED), ==, 1);
-    g_assert_nonnull(strstr(fx->ctx->identity_source, "marker"));
+    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_LIST_ACTIVE), ==, 1);
 }
 
 static void
 check_proc_fallback(Fx *fx)
 {
-    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_CONNECT), ==, 1);
+    /* Stop keeps trying while it cannot tell: it may connect again. */
+    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_CONNECT), >=, 1);
     g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_STATUS), ==, 0);
     check_no_libvirt_change(fx);
 }
@@ -811,27 +865,42 @@ wait_for_exec(pid_t pid, const char *program)
     g_test_message("child %d did not exec %s in time", (int) pid, program);
 }
 
-/* libvirtd is down and QEMU runs: a real child process (sleep) plays QEMU, found
- * through the fake process table by its real pid.  SIGCHLD is ignored so
- * that the kernel reaps it at once (the real QEMU is not the agent's child,
- * so no zombie lingers there either). */
+/* libvirtd is down and QEMU runs: a real child process (fake-qemu, with a
+ * QEMU command line) plays QEMU.  The fake table's entry for it is a link to
+ * the real /proc entry, so that it vanishes when the process dies, as in a
+ * real table.  SIGCHLD is ignored so that the kernel reaps it at once (the
+ * real QEMU is not the agent's child, so no zombie lingers there either). */
 static void
 set_connect_fails_real_qemu(Fx *fx)
 {
     g_autofree char *pid = NULL;
+    g_autofree char *entry = NULL;
+    g_autofree char *real = NULL;
 
     set_connect_fails(fx);
     signal(SIGCHLD, SIG_IGN);
     fx->qemu = fork();
     g_assert_cmpint(fx->qemu, >=, 0);
     if (fx->qemu == 0) {
-        /* exec at once: nothing of this (threaded) test process runs on. */
-        execl("/bin/sleep", "sleep", "30", (char *) NULL);
+        char *const argv[] = {
+            (char *) QEMU_BIN, (char *) "-name", (char *) "guest=vm1,debug-threads=on",
+            (char *) "-uuid", (char *) UUID, NULL,
+        };
+        int null = open("/dev/null", O_WRONLY);
+
+        /* exec at once: nothing of this (threaded) test process runs on.
+         * It dies with the test, and never holds meson's pipes open. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        dup2(null, STDOUT_FILENO);
+        dup2(null, STDERR_FILENO);
+        execv(XVM_FAKE_QEMU, argv);
         _exit(127);
     }
     pid = g_strdup_printf("%d", (int) fx->qemu);
-    add_qemu_process(fx, pid, "vm1", UUID);
-    wait_for_exec(fx->qemu, "sleep");
+    entry = g_build_filename(fx->proc_root, pid, NULL);
+    real = g_build_filename("/proc", pid, NULL);
+    g_assert_cmpint(symlink(real, entry), ==, 0);
+    wait_for_exec(fx->qemu, QEMU_BIN);
 }
 
 static void
@@ -843,11 +912,170 @@ check_qemu_killed(Fx *fx)
     g_assert_cmpint(fx->real_us, <, G_USEC_PER_SEC);
 }
 
+/* ---- identity: the note, the marker, and a config edited under a running domain ---- */
+
+/* The config as edited while vm1 (UUID) runs: another name or UUID. */
+static void
+write_config(Fx *fx, const char *name, const char *uuid)
+{
+    g_autofree char *path = g_build_filename(fx->tmpdir, "edited.xml", NULL);
+    g_autofree char *xml = g_strdup_printf("<domain type='kvm'><name>%s</name>%s%s%s"
+                                           "<memory unit='MiB'>512</memory></domain>\n",
+                                           name, uuid ? "<uuid>" : "", uuid ? uuid : "",
+                                           uuid ? "</uuid>" : "");
+
+    g_assert_true(g_file_set_contents(path, xml, -1, NULL));
+    xvm_env_set(fx->env, "OCF_RESKEY_config", path);
+}
+
+/* What a start by this resource leaves: vm1 runs with our marker, and this
+ * node's note names it. */
+static void
+set_started_by_us(Fx *fx)
+{
+    set_running(fx);
+    fake_virt_set_marker(fx->fake, INSTANCE);
+    write_cache(fx, "vm1");
+}
+
+static void
+set_config_uuid_changed(Fx *fx)
+{
+    set_started_by_us(fx);
+    write_config(fx, "vm1", OTHER_UUID);
+}
+
+static void
+set_config_renamed(Fx *fx)
+{
+    set_started_by_us(fx);
+    write_config(fx, "vm1-new", UUID);
+}
+
+/* No note (adopted, or /run cleared): only the marker knows. */
+static void
+set_config_renamed_marked_no_note(Fx *fx)
+{
+    set_running(fx);
+    fake_virt_set_marker(fx->fake, INSTANCE);
+    write_config(fx, "vm1-new", OTHER_UUID);
+}
+
+/* validate-all told the user to add a <uuid>; libvirt had chosen another. */
+static void
+set_config_uuid_added_marked(Fx *fx)
+{
+    set_running(fx);
+    fake_virt_set_marker(fx->fake, INSTANCE);
+    write_config(fx, "vm1", OTHER_UUID);
+}
+
+/* Started by hand from this resource's own config (now unreadable), no
+ * note: ours too. */
+static void
+set_by_hand_marker_no_note(Fx *fx)
+{
+    set_running(fx);
+    fake_virt_set_marker(fx->fake, "by-hand:" NO_CONFIG_PATH);
+}
+
+/* ... and one started by hand from another config is not. */
+static void
+set_other_by_hand_marker(Fx *fx)
+{
+    set_running(fx);
+    fake_virt_set_marker(fx->fake, "by-hand:/etc/xvm/vm2.xml");
+}
+
+/* Config without <uuid>; the note has the UUID of an earlier run, and vm1
+ * now runs with another one (started again by hand, say). */
+static void
+set_restarted_with_new_uuid(Fx *fx)
+{
+    set_running(fx);
+    fake_virt_set_uuid(fx->fake, OTHER_UUID);
+    write_cache(fx, "vm1");
+    write_config(fx, "vm1", NULL);
+}
+
+static void
+set_running_unmarked(Fx *fx)
+{
+    set_running(fx);
+}
+
+static void
+set_running_other_resource(Fx *fx)
+{
+    set_running(fx);
+    fake_virt_set_marker(fx->fake, "other-rsc");
+}
+
+static void
+set_list_fails(Fx *fx)
+{
+    set_running(fx);
+    fake_virt_fail(fx->fake, FAKE_OP_LIST_ACTIVE, XVM_ERROR_LIBVIRT, -1);
+}
+
+static void
+set_list_drops(Fx *fx)
+{
+    set_running(fx);
+    fake_virt_fail(fx->fake, FAKE_OP_LIST_ACTIVE, XVM_ERROR_CONNECT, -1);
+}
+
+/* libvirtd restarted after the connect: the first call fails on the
+ * connection, the second connection works. */
+static void
+set_status_drops_once(Fx *fx)
+{
+    set_running(fx);
+    fake_virt_fail(fx->fake, FAKE_OP_STATUS, XVM_ERROR_CONNECT, 1);
+}
+
+/* The owned domain is stopped by its UUID, whatever config says now. */
+static void
+check_owned_stopped(Fx *fx)
+{
+    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_SHUTDOWN), ==, 1);
+    g_assert_cmpstr(fake_virt_last_arg(fx->fake, FAKE_OP_SHUTDOWN), ==, "vm1");
+    g_assert_cmpstr(fx->ctx->uuid, ==, UUID);
+}
+
+static void
+check_reconnected(Fx *fx)
+{
+    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_CONNECT), ==, 2);
+    check_no_libvirt_change(fx);
+}
+
+/* A probe that finds the domain notes it: stop and monitor then find it
+ * even when the config becomes unreadable. */
+static void
+check_probe_noted(Fx *fx)
+{
+    g_autofree char *path = xvm_cache_path(fx->env, INSTANCE);
+    g_autofree char *name = NULL;
+    g_autofree char *uuid = NULL;
+
+    g_assert_true(xvm_cache_load(path, &name, &uuid));
+    g_assert_cmpstr(name, ==, "vm1");
+    g_assert_cmpstr(uuid, ==, UUID);
+}
+
+static void
+check_running_untouched(Fx *fx)
+{
+    check_stopped_untouched(fx);
+    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_CREATE), ==, 0);
+}
+
 /* ---- the table --------------------------------------------------------------------------- */
 
 #define MIGRATE_ENV "OCF_RESKEY_CRM_meta_migrate_target=node2", \
     "OCF_RESKEY_CRM_meta_migrate_source=node1", "OCF_RESKEY_migration_transport=tcp"
-#define NO_CONFIG "OCF_RESKEY_config=/nonexistent/xvm-unit/vm1.xml"
+#define NO_CONFIG "OCF_RESKEY_config=" NO_CONFIG_PATH
 
 static const ActionCase cases[] = {
     /* start */
@@ -882,10 +1110,10 @@ static const ActionCase cases[] = {
       XVM_ERROR_NOT_INSTALLED, "emulator", check_nothing_asked, NULL },
     /* A different domain holds the name here: never take it for ours. */
     { "/xvm/actions/start/other-domain-same-name", XVM_ACTION_START, { NULL },
-      set_other_domain_same_name, XVM_OCF_ERR_GENERIC, XVM_ERROR_DOMAIN_FAILED,
-      "different domain", check_no_create, NULL },
+      set_other_domain_same_name, XVM_OCF_ERR_GENERIC, XVM_ERROR_NAME_TAKEN,
+      "another domain named vm1", check_no_create, NULL },
     { "/xvm/actions/start/connect-fails", XVM_ACTION_START, { NULL }, set_connect_fails,
-      XVM_OCF_ERR_GENERIC, XVM_ERROR_CONNECT, NULL, check_no_create, NULL },
+      XVM_OCF_ERR_GENERIC, XVM_ERROR_CONNECT, "fake connect failed", check_no_create, NULL },
 
     /* stop */
     { "/xvm/actions/stop/absent", XVM_ACTION_STOP, { NULL }, NULL,
@@ -931,8 +1159,8 @@ static const ActionCase cases[] = {
       set_connect_fails_real_qemu, XVM_OCF_SUCCESS, NO_ERROR, NULL, check_qemu_killed, NULL },
     /* ... and with no witness at all, stop cannot claim success. */
     { "/xvm/actions/stop/connect-fails-proc-unreadable", XVM_ACTION_STOP, { NULL },
-      set_connect_fails_proc_unreadable, XVM_OCF_ERR_GENERIC, XVM_ERROR_CONNECT,
-      "cannot stop vm1", check_proc_fallback, NULL },
+      set_connect_fails_proc_unreadable, XVM_OCF_ERR_GENERIC, XVM_ERROR_UNKNOWN_STATE,
+      "process table cannot tell", check_proc_fallback, NULL },
     /* Another domain holds the name here: ours cannot be running here. */
     { "/xvm/actions/stop/other-domain-same-name", XVM_ACTION_STOP, { NULL },
       set_other_domain_same_name, XVM_OCF_SUCCESS, NO_ERROR, NULL, check_stopped_untouched,
@@ -964,9 +1192,10 @@ static const ActionCase cases[] = {
       XVM_OCF_ERR_GENERIC, XVM_ERROR_DOMAIN_FAILED, "crashed", check_status_of_vm1, NULL },
     { "/xvm/actions/monitor/paused-ioerror", XVM_ACTION_MONITOR, { NULL }, set_paused_ioerror,
       XVM_OCF_ERR_GENERIC, XVM_ERROR_DOMAIN_FAILED, "I/O error", check_status_of_vm1, NULL },
+    /* Ours (by UUID) is not here; the other one carries no marker of ours. */
     { "/xvm/actions/monitor/other-domain-same-name", XVM_ACTION_MONITOR, { NULL },
-      set_other_domain_same_name, XVM_OCF_ERR_GENERIC, XVM_ERROR_DOMAIN_FAILED,
-      "different domain", check_status_of_vm1, NULL },
+      set_other_domain_same_name, XVM_OCF_NOT_RUNNING, NO_ERROR, NULL, check_status_of_vm1,
+      NULL },
     { "/xvm/actions/monitor/nostate-settles", XVM_ACTION_MONITOR, { NULL },
       set_nostate_then_running, XVM_OCF_SUCCESS, NO_ERROR, NULL, check_settled, NULL },
     { "/xvm/actions/monitor/script-fails", XVM_ACTION_MONITOR, { NULL }, set_failing_script,
@@ -1022,8 +1251,8 @@ static const ActionCase cases[] = {
       NULL, XVM_OCF_ERR_GENERIC, XVM_ERROR_NOT_HERE, "cannot migrate vm1", check_no_migrate,
       NULL },
     { "/xvm/actions/migrate_to/other-domain-same-name", XVM_ACTION_MIGRATE_TO, { MIGRATE_ENV },
-      set_other_domain_same_name, XVM_OCF_ERR_GENERIC, XVM_ERROR_DOMAIN_FAILED,
-      "different domain", check_no_migrate, NULL },
+      set_other_domain_same_name, XVM_OCF_ERR_GENERIC, XVM_ERROR_NOT_HERE,
+      "cannot migrate vm1", check_no_migrate, NULL },
     { "/xvm/actions/migrate_to/bad-target", XVM_ACTION_MIGRATE_TO,
       { "OCF_RESKEY_CRM_meta_migrate_target=node2;reboot" }, set_running,
       XVM_OCF_ERR_GENERIC, XVM_ERROR_PARAM_INVALID, "node2;reboot", check_nothing_asked,
@@ -1070,6 +1299,81 @@ static const ActionCase cases[] = {
     { "/xvm/actions/validate/level-10-emulator-missing", XVM_ACTION_VALIDATE,
       { "OCF_CHECK_LEVEL=10", "OCF_RESKEY_config=@data:vm1-no-emulator-here.xml" }, NULL,
       XVM_OCF_ERR_INSTALLED, XVM_ERROR_NOT_INSTALLED, "emulator", check_connected, NULL },
+
+    /* identity: a config edited while the domain runs never hides it
+     * (issue 9, items 1 and 2) */
+    { "/xvm/actions/identity/monitor-config-uuid-changed", XVM_ACTION_MONITOR, { NULL },
+      set_config_uuid_changed, XVM_OCF_ERR_GENERIC, XVM_ERROR_IDENTITY_CHANGED, OTHER_UUID,
+      check_running_untouched, NULL },
+    { "/xvm/actions/identity/stop-config-uuid-changed", XVM_ACTION_STOP, { NULL },
+      set_config_uuid_changed, XVM_OCF_SUCCESS, NO_ERROR, NULL, check_owned_stopped, NULL },
+    { "/xvm/actions/identity/start-config-uuid-changed", XVM_ACTION_START, { NULL },
+      set_config_uuid_changed, XVM_OCF_ERR_GENERIC, XVM_ERROR_IDENTITY_CHANGED,
+      "which this resource runs", check_no_create, NULL },
+    { "/xvm/actions/identity/migrate-config-uuid-changed", XVM_ACTION_MIGRATE_TO,
+      { MIGRATE_ENV }, set_config_uuid_changed, XVM_OCF_ERR_GENERIC,
+      XVM_ERROR_IDENTITY_CHANGED, NULL, check_no_migrate, NULL },
+    { "/xvm/actions/identity/monitor-config-renamed", XVM_ACTION_MONITOR, { NULL },
+      set_config_renamed, XVM_OCF_ERR_GENERIC, XVM_ERROR_IDENTITY_CHANGED, "vm1-new",
+      check_running_untouched, NULL },
+    { "/xvm/actions/identity/stop-config-renamed", XVM_ACTION_STOP, { NULL },
+      set_config_renamed, XVM_OCF_SUCCESS, NO_ERROR, NULL, check_owned_stopped, NULL },
+    { "/xvm/actions/identity/probe-renamed-marker-only", XVM_ACTION_MONITOR,
+      { "-OCF_RESKEY_CRM_meta_interval" }, set_config_renamed_marked_no_note,
+      XVM_OCF_ERR_GENERIC, XVM_ERROR_IDENTITY_CHANGED, "vm1-new", check_running_untouched,
+      NULL },
+    { "/xvm/actions/identity/stop-renamed-marker-only", XVM_ACTION_STOP, { NULL },
+      set_config_renamed_marked_no_note, XVM_OCF_SUCCESS, NO_ERROR, NULL,
+      check_owned_stopped, NULL },
+    { "/xvm/actions/identity/monitor-uuid-added-marker", XVM_ACTION_MONITOR, { NULL },
+      set_config_uuid_added_marked, XVM_OCF_ERR_GENERIC, XVM_ERROR_IDENTITY_CHANGED,
+      OTHER_UUID, check_running_untouched, NULL },
+    { "/xvm/actions/identity/stop-uuid-added-marker", XVM_ACTION_STOP, { NULL },
+      set_config_uuid_added_marked, XVM_OCF_SUCCESS, NO_ERROR, NULL, check_owned_stopped,
+      NULL },
+    { "/xvm/actions/identity/config-no-uuid-new-uuid", XVM_ACTION_MONITOR, { NULL },
+      set_restarted_with_new_uuid, XVM_OCF_SUCCESS, NO_ERROR, NULL, check_running_untouched,
+      NULL },
+    { "/xvm/actions/identity/probe-notes-domain", XVM_ACTION_MONITOR,
+      { "-OCF_RESKEY_CRM_meta_interval" }, set_running_unmarked, XVM_OCF_SUCCESS, NO_ERROR,
+      NULL, check_probe_noted, NULL },
+    /* Config unusable, no note: a marker of ours (or a by-hand start from
+     * our config) is ours; an unmarked running domain may be: cannot tell. */
+    { "/xvm/actions/identity/monitor-by-hand-marker", XVM_ACTION_MONITOR, { NO_CONFIG },
+      set_by_hand_marker_no_note, XVM_OCF_SUCCESS, NO_ERROR, NULL, check_running_untouched,
+      NULL },
+    { "/xvm/actions/identity/stop-by-hand-marker", XVM_ACTION_STOP, { NO_CONFIG },
+      set_by_hand_marker_no_note, XVM_OCF_SUCCESS, NO_ERROR, NULL, check_owned_stopped,
+      NULL },
+    { "/xvm/actions/identity/stop-other-by-hand-marker", XVM_ACTION_STOP, { NO_CONFIG },
+      set_other_by_hand_marker, XVM_OCF_SUCCESS, NO_ERROR, NULL, check_running_untouched,
+      NULL },
+    { "/xvm/actions/identity/probe-unmarked-no-identity", XVM_ACTION_MONITOR,
+      { NO_CONFIG, "-OCF_RESKEY_CRM_meta_interval" }, set_running_unmarked,
+      XVM_OCF_ERR_GENERIC, XVM_ERROR_UNKNOWN_STATE, "cannot tell", check_running_untouched,
+      NULL },
+    { "/xvm/actions/identity/stop-unmarked-no-identity", XVM_ACTION_STOP, { NO_CONFIG },
+      set_running_unmarked, XVM_OCF_ERR_GENERIC, XVM_ERROR_UNKNOWN_STATE, "cannot tell",
+      check_running_untouched, NULL },
+    { "/xvm/actions/identity/probe-other-resource-no-identity", XVM_ACTION_MONITOR,
+      { NO_CONFIG, "-OCF_RESKEY_CRM_meta_interval" }, set_running_other_resource,
+      XVM_OCF_NOT_RUNNING, NO_ERROR, NULL, check_running_untouched, NULL },
+    { "/xvm/actions/identity/stop-other-resource-no-identity", XVM_ACTION_STOP, { NO_CONFIG },
+      set_running_other_resource, XVM_OCF_SUCCESS, NO_ERROR, NULL, check_running_untouched,
+      NULL },
+    /* A list that breaks off is no proof (item 5). */
+    { "/xvm/actions/identity/probe-list-fails", XVM_ACTION_MONITOR,
+      { NO_CONFIG, "-OCF_RESKEY_CRM_meta_interval" }, set_list_fails, XVM_OCF_ERR_GENERIC,
+      XVM_ERROR_UNKNOWN_STATE, "cannot tell", check_running_untouched, NULL },
+    { "/xvm/actions/identity/probe-list-drops", XVM_ACTION_MONITOR,
+      { NO_CONFIG, "-OCF_RESKEY_CRM_meta_interval" }, set_list_drops, XVM_OCF_ERR_GENERIC,
+      XVM_ERROR_UNKNOWN_STATE, NULL, check_running_untouched, NULL },
+    { "/xvm/actions/identity/stop-list-drops", XVM_ACTION_STOP, { NO_CONFIG },
+      set_list_drops, XVM_OCF_ERR_GENERIC, XVM_ERROR_UNKNOWN_STATE, NULL,
+      check_running_untouched, NULL },
+    /* libvirtd restarted after the connect: one reconnect (item 4). */
+    { "/xvm/actions/identity/monitor-reconnects", XVM_ACTION_MONITOR, { NULL },
+      set_status_drops_once, XVM_OCF_SUCCESS, NO_ERROR, NULL, check_reconnected, NULL },
 
     /* meta-data, usage and the like are main()'s: run refuses them as 3
      * without touching libvirt. */

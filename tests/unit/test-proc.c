@@ -808,17 +808,6 @@ test_stop_fake(Fx *fx, gconstpointer data G_GNUC_UNUSED)
     assert_why(why, "local QEMU driver");
 }
 
-/* The old entry point still answers, on the new rules. */
-static void
-test_find_domain_compat(Fx *fx, gconstpointer data G_GNUC_UNUSED)
-{
-    g_autofree char *missing = g_build_filename(fx->tmp, "no-such-proc", NULL);
-    pid_t pid = -1;
-
-    g_assert_cmpint(xvm_proc_find_domain(missing, "vm1", UUID, &pid), ==, XVM_PROC_UNKNOWN);
-    g_assert_cmpint(pid, ==, 0);
-}
-
 /* ---- Real processes in the real /proc --------------------------------------------------- */
 
 /* The real table must be whole (pid 1 visible) and pidfds must work. */
@@ -1006,8 +995,6 @@ main(int argc, char **argv)
     g_test_add("/xvm/proc/look/no-time", Fx, NULL, fx_setup, test_look_no_time, fx_teardown);
     g_test_add("/xvm/proc/stop/blocked", Fx, NULL, fx_setup, test_stop_blocked, fx_teardown);
     g_test_add("/xvm/proc/stop/fake", Fx, NULL, fx_setup, test_stop_fake, fx_teardown);
-    g_test_add("/xvm/proc/find-domain/compat", Fx, NULL, fx_setup, test_find_domain_compat,
-               fx_teardown);
     g_test_add("/xvm/proc/real/not-running", Fx, NULL, fx_setup, test_real_not_running,
                fx_teardown);
     g_test_add("/xvm/proc/real/stop-term", Fx, NULL, fx_setup, test_real_stop_term,

@@ -320,16 +320,23 @@ typedef struct {
     const char *path;
     const char *instance;   /* OCF_RESOURCE_INSTANCE; NULL: unset */
     const char *prefix;     /* OCF_EXIT_REASON_PREFIX; NULL: unset */
+    const char *config;     /* OCF_RESKEY_config; NULL: unset */
     const char *want_instance;
     const char *want_prefix;
 } NamesCase;
 
 static const NamesCase names_cases[] = {
-    { "/xvm/request/names/defaults", NULL, NULL, "domain", "ocf-exit-reason:" },
-    { "/xvm/request/names/empty", "", "", "domain", "ocf-exit-reason:" },
-    { "/xvm/request/names/set", "vm1-rsc", "my-reason:", "vm1-rsc", "my-reason:" },
+    { "/xvm/request/names/defaults", NULL, NULL, NULL, "by-hand:", "ocf-exit-reason:" },
+    { "/xvm/request/names/empty", "", "", NULL, "by-hand:", "ocf-exit-reason:" },
+    /* By hand, the config owns the note and marker: two VMs never share one. */
+    { "/xvm/request/names/by-hand-vm1", NULL, NULL, "/etc/xvm/vm1.xml",
+      "by-hand:/etc/xvm/vm1.xml", "ocf-exit-reason:" },
+    { "/xvm/request/names/by-hand-canonical", NULL, NULL, "/etc/xvm/./x/../vm2.xml",
+      "by-hand:/etc/xvm/vm2.xml", "ocf-exit-reason:" },
+    { "/xvm/request/names/set", "vm1-rsc", "my-reason:", "/etc/xvm/vm1.xml", "vm1-rsc",
+      "my-reason:" },
     /* A clone instance keeps its ":N" suffix: it names this copy. */
-    { "/xvm/request/names/clone", "vm1:0", NULL, "vm1:0", "ocf-exit-reason:" },
+    { "/xvm/request/names/clone", "vm1:0", NULL, NULL, "vm1:0", "ocf-exit-reason:" },
 };
 
 static void
@@ -338,9 +345,11 @@ test_names(gconstpointer data)
     const NamesCase *c = data;
     g_autofree char *instance = c->instance
         ? g_strconcat("OCF_RESOURCE_INSTANCE=", c->instance, NULL) : NULL;
-    g_autofree char *prefix = c->prefix
-        ? g_strconcat("OCF_EXIT_REASON_PREFIX=", c->prefix, NULL) : NULL;
-    const char *envp[] = { instance ? instance : "X=1", prefix, NULL };
+    g_autofree char *prefix = g_strconcat("OCF_EXIT_REASON_PREFIX=",
+                                          c->prefix ? c->prefix : "", NULL);
+    g_autofree char *config = c->config ? g_strconcat("OCF_RESKEY_config=", c->config, NULL)
+                                        : NULL;
+    const char *envp[] = { instance ? instance : "X=1", prefix, config, NULL };
     g_autoptr(XvmRequest) req = request_from(XVM_ACTION_START, envp);
 
     g_assert_cmpstr(req->instance, ==, c->want_instance);
