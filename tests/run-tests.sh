@@ -1,53 +1,165 @@
 #!/bin/bash
-# Runs every test of the project and ends with one line "N passed, N failed":
+# Runs every test of the project and ends with one line
+# "N passed, N failed, N skipped":
 #   1. sets up this machine (Debian packages, users; tests/setup-host.sh)
-#   2. builds, and runs the meson suites: unit, libvirt, schema, integration
-#   3. the unit and libvirt suites again under valgrind, and under ASan+UBSan
+#   2. builds, and runs the meson suites: unit, libvirt, schema, integration,
+#      hardening, fault (a fake libvirtd that hangs, restarts, drops)
+#   3. the unit and libvirt suites again under valgrind, and those with the
+#      schema, hardening and fault suites under ASan+UBSan
 #   4. the libFuzzer targets for XVM_FUZZ_SECONDS each (default 60)
 #   5. the two-node Pacemaker + libvirt lab scenarios (tests/lab)
 # Run as root on Debian 12.  It starts and stops its own daemons and leaves
 # no daemon, namespace or mount behind.  XVM_SKIP_LAB=1 skips step 5 (and
 # says so in the count).
+#
+# What is counted: every TAP test point ("ok" passed, "not ok" failed,
+# "# SKIP" skipped) of every TAP program, and every other program as one
+# test.  A program that failed without a "not ok" line counts as one
+# failure; a "meson test" that fails, leaves no fresh log or does not run
+# every program it lists counts as (at least) one failure.  Exit status is
+# non-zero on any failure.
 set -uo pipefail
-top=$(cd "$(dirname "$0")/.." && pwd)
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${XVM_BUILD_DIR:-$top/build}
-cd "$top"
 
 passed=0 failed=0 skipped=0
 
 log() { printf '\n=== %s\n' "$*"; }
-bail() { echo "setup failed: $*"; echo "$passed passed, $((failed + 1)) failed"; exit 1; }
+bail() { echo "setup failed: $*"; echo "$passed passed, $((failed + 1)) failed, $skipped skipped"; exit 1; }
 
-# Adds the results of the last "meson test" in build dir $1.
+# count_meson DIR LOG RC WHAT [meson test options...]: adds the results of
+# the "meson test" that just ran in build dir DIR, exited with RC and should
+# have written LOG (meson-logs/testlog*.json, removed before the run).  The
+# options are the run's, to list the programs it should have run.
 count_meson() {
-    local counts
-    counts=$(python3 - "$1/meson-logs/testlog.json" <<'PY'
-import json, sys
+    local dir=$1 logfile=$2 rc=$3 what=$4 counts listed p f s n
+    shift 4
+    listed=$(mktemp)
+    # The programs this run should have run (none if meson cannot say).
+    meson test -C "$dir" --no-rebuild --list "$@" > "$listed" 2>/dev/null || : > "$listed"
+    counts=$(python3 - "$logfile" "$dir/meson-info/intro-tests.json" "$rc" "$listed" <<'PY'
+import json, re, sys
+
+logfile, intro, rc, listed = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 p = f = s = 0
+def note(msg):
+    print("#   " + msg, file=sys.stderr)
+
+# Which programs speak TAP: testlog.json does not say, meson's introspection
+# does.  A log entry is named "project:suite / name" (or just "name").
+protocol = {}
 try:
-    lines = open(sys.argv[1]).read().splitlines()
+    for t in json.load(open(intro)):
+        protocol[t["name"]] = t["protocol"]
+        if t["suite"]:
+            proj = t["suite"][0].split(":", 1)[0]
+            subs = "+".join(x.split(":", 1)[-1] for x in t["suite"])
+            protocol[f"{proj}:{subs} / {t['name']}"] = t["protocol"]
+except (OSError, ValueError, KeyError) as e:
+    note(f"cannot read {intro}: {e}")
+
+try:
+    lines = open(logfile).read().splitlines()
+except OSError as e:
+    lines = None
+    note(f"no fresh log from meson test ({e}): counted as 1 failure")
+    f += 1
+
+point = re.compile(r"(not )?ok\b(.*)")
+directive = re.compile(r"(?<!\\)#\s*(skip|todo)\b", re.I)
+seen = set()
+for line in lines or []:
+    try:
+        r = json.loads(line)
+        name, result, out = r["name"], r["result"], r.get("stdout") or ""
+    except (ValueError, KeyError, TypeError) as e:
+        note(f"unreadable line in {logfile} ({e}): counted as 1 failure")
+        f += 1
+        continue
+    seen.add(name)
+    tp = tf = ts = 0
+    proto = protocol.get(name)
+    if proto is None:
+        note(f"{name}: not in meson's test list, protocol unknown: counted as 1 failure")
+        f += 1
+        continue
+    if proto == "tap":
+        for l in out.splitlines():
+            m = point.match(l)
+            if not m:
+                continue
+            d = directive.search(m.group(2))
+            d = d.group(1).lower() if d else None
+            if m.group(1):                  # not ok
+                if d == "todo": ts += 1     # an expected failure: not a pass
+                else: tf += 1
+            elif d == "skip": ts += 1
+            elif d == "todo":               # an unexpected pass: meson fails it
+                tf += 1
+            else: tp += 1
+    elif result in ("OK", "EXPECTEDFAIL"):
+        tp = 1
+    elif result == "SKIP":
+        ts = 1
+    if result not in ("OK", "EXPECTEDFAIL", "SKIP") and tf == 0:
+        note(f"{name}: {result} (exit {r.get('returncode')}) without a 'not ok' line: counted as 1 failure")
+        tf = 1
+    if tp + tf + ts == 0:
+        note(f"{name}: {result} with no test point: counted as 1 skipped")
+        ts = 1
+    p, f, s = p + tp, f + tf, s + ts
+
+try:
+    for name in filter(None, open(listed).read().splitlines()):
+        if lines is not None and name not in seen:
+            note(f"{name}: listed but not in the log: counted as 1 failure")
+            f += 1
 except OSError:
-    lines = []
-for line in lines:
-    r = json.loads(line)["result"]
-    if r in ("OK", "EXPECTEDFAIL"): p += 1
-    elif r == "SKIP": s += 1
-    else: f += 1
-print(p, f, s)
+    pass
+if rc != 0 and f == 0:
+    note(f"meson test exited {rc} but its log shows no failure: counted as 1 failure")
+    f = 1
+print(p, f, s, len(seen))
 PY
 )
-    read -r p f s <<< "$counts"
+    rm -f "$listed"
+    read -r p f s n <<< "$counts"
+    if [ -z "${n:-}" ]; then   # the counter itself broke
+        p=0 f=1 s=0 n=0
+    fi
     passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
-    echo "--- $2: $p passed, $f failed, $s skipped"
+    echo "--- $what: $p passed, $f failed, $s skipped ($n programs)"
 }
 
-# Adds TAP results from file $1 ("ok N", "not ok N", "# SKIP"); a runner
-# that failed without a "not ok" line counts as one failure.
+# run_meson WHAT DIR [meson test options...]: "meson test" in build dir DIR,
+# counted.  The log this run writes (meson-logs/testlog.json, or
+# testlog-SETUP.json under --setup SETUP) goes first, so a run that writes
+# none (meson cannot start, unknown setup) is never counted from an old one.
+run_meson() {
+    local what=$1 dir=$2 rc=0 setup="" prev="" a logfile
+    shift 2
+    for a in "$@"; do
+        case $a in --setup=*) setup=${a#--setup=} ;; esac
+        [ "$prev" != --setup ] || setup=$a
+        prev=$a
+    done
+    setup=${setup//:/_}
+    logfile=$dir/meson-logs/testlog${setup:+-${setup// /_}}.json
+    rm -f "$logfile"
+    meson test -C "$dir" --no-rebuild --print-errorlogs "$@" || rc=$?
+    count_meson "$dir" "$logfile" "$rc" "$what" "$@"
+}
+
+# count_tap FILE RC WHAT: adds TAP results from FILE ("ok", "not ok",
+# "# SKIP"); a runner that failed without a "not ok" line counts as one
+# failure.
 count_tap() {
     local file=$1 rc=$2 what=$3 p f s
-    p=$(grep -cE '^ok [0-9]+' "$file"); s=$(grep -cE '^ok [0-9]+.*# SKIP' "$file")
-    f=$(grep -cE '^not ok [0-9]+' "$file"); p=$((p - s))
-    if [ "$rc" != 0 ] && [ "$f" = 0 ]; then f=1; fi
+    p=$(grep -cE '^ok\b' "$file"); s=$(grep -ciE '^ok\b.*#[[:space:]]*skip' "$file")
+    f=$(grep -cE '^not ok\b' "$file"); p=$((p - s))
+    if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
+        echo "#   exit $rc without a 'not ok' line: counted as 1 failure"; f=1
+    fi
     passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
     echo "--- $what: $p passed, $f failed, $s skipped"
 }
@@ -58,44 +170,52 @@ setup_build() {   # setup_build DIR [meson options...]
     else meson setup "$dir" "$@" >/dev/null; fi && meson compile -C "$dir" >/dev/null
 }
 
-log "setting up the host"
-bash tests/setup-host.sh || bail "tests/setup-host.sh"
+main() {
+    local out asan_build
+    cd "$top" || bail "cd $top"
 
-log "building in $build"
-setup_build "$build" || bail "build"
+    log "setting up the host"
+    bash tests/setup-host.sh || bail "tests/setup-host.sh"
 
-log "meson suites: unit, libvirt, schema, integration"
-meson test -C "$build" --no-rebuild --print-errorlogs
-count_meson "$build" "meson suites"
+    log "building in $build"
+    setup_build "$build" || bail "build"
 
-log "unit and libvirt suites under valgrind"
-meson test -C "$build" --no-rebuild --print-errorlogs --setup valgrind --suite unit --suite libvirt
-count_meson "$build" "valgrind"
+    log "meson suites: unit, libvirt, schema, integration, hardening, fault"
+    run_meson "meson suites" "$build"
 
-log "unit, libvirt and schema suites under ASan+UBSan"
-asan_build="$build-asan"
-if setup_build "$asan_build" -Db_sanitize=address,undefined -Dman=disabled; then
-    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-        meson test -C "$asan_build" --no-rebuild --print-errorlogs --suite unit --suite libvirt --suite schema --suite hardening
-    count_meson "$asan_build" "ASan+UBSan"
-else
-    failed=$((failed + 1)); echo "--- ASan+UBSan build failed"
+    log "unit and libvirt suites under valgrind"
+    run_meson "valgrind" "$build" --setup valgrind --suite unit --suite libvirt
+
+    log "unit, libvirt, schema, hardening and fault suites under ASan+UBSan"
+    asan_build="$build-asan"
+    if setup_build "$asan_build" -Db_sanitize=address,undefined -Dman=disabled; then
+        ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+            run_meson "ASan+UBSan" "$asan_build" --suite unit --suite libvirt --suite schema --suite hardening \
+                --suite fault
+    else
+        failed=$((failed + 1)); echo "--- ASan+UBSan build failed"
+    fi
+
+    log "fuzzing"
+    out=$(mktemp)
+    bash tests/fuzz/run-fuzzers.sh "$build-fuzz" 2>&1 | tee "$out"
+    count_tap "$out" "${PIPESTATUS[0]}" "fuzzing"
+
+    if [ "${XVM_SKIP_LAB:-0}" = 1 ]; then
+        echo "--- lab: skipped (XVM_SKIP_LAB=1)"; skipped=$((skipped + 1))
+    else
+        log "two-node lab scenarios"
+        LAB_AGENT="$build/agent/domain" bash tests/lab/run-scenarios.sh 2>&1 | tee "$out"
+        count_tap "$out" "${PIPESTATUS[0]}" "lab"
+    fi
+    rm -f "$out"
+
+    log "summary"
+    echo "$passed passed, $failed failed, $skipped skipped"
+    [ "$failed" = 0 ]
+}
+
+# Sourcing this file defines the counting functions without running anything.
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+    main "$@"
 fi
-
-log "fuzzing"
-out=$(mktemp)
-bash tests/fuzz/run-fuzzers.sh "$build-fuzz" 2>&1 | tee "$out"
-count_tap "$out" "${PIPESTATUS[0]}" "fuzzing"
-
-if [ "${XVM_SKIP_LAB:-0}" = 1 ]; then
-    echo "--- lab: skipped (XVM_SKIP_LAB=1)"; skipped=$((skipped + 1))
-else
-    log "two-node lab scenarios"
-    LAB_AGENT="$build/agent/domain" bash tests/lab/run-scenarios.sh 2>&1 | tee "$out"
-    count_tap "$out" "${PIPESTATUS[0]}" "lab"
-fi
-rm -f "$out"
-
-log "summary"
-echo "$passed passed, $failed failed, $skipped skipped"
-[ "$failed" = 0 ]
