@@ -13,11 +13,17 @@
 /* Why XVM_GUARD_INCOMING_S (xvm-guard.h) is 60 s: libvirt calls the hook on
  * the destination as migrate, prepare, start, started (all begin) one after
  * the other within the migration's Prepare phase, before any memory is
- * copied; between migrate and start lie only host preparation (cgroups,
+ * copied; between migrate and prepare lie only host preparation (cgroups,
  * network, disk labels) and other hooks, seconds even on a slow node.  The
- * token is consumed at start, so the bound only matters when a migration
- * dies between migrate and start without libvirt running stopped/release:
- * the door then stays open one minute, not the ten it used to. */
+ * token is consumed at prepare, so the bound only matters when a migration
+ * dies between migrate and prepare without libvirt running stopped/release:
+ * the door then stays open one minute, not the ten it used to.
+ *
+ * Why prepare is the one gate: every start (create, start, a migration's
+ * incoming QEMU, a restore) runs "prepare begin" first, and a hook that fails
+ * there aborts it; start and started follow a prepare that passed.  So the
+ * installed script runs the agent for prepare (and restore, and the steps
+ * that open or close an incoming migration) only: one exec per start. */
 
 /* How long register waits for Pacemaker's word on an old owner: a monitor
  * must not hang on a node whose cluster stack is down. */
@@ -372,8 +378,7 @@ is_op(const char *op, const char *subop, const char *want_op, const char *want_s
 static gboolean
 is_start_step(const char *op)
 {
-    return strcmp(op, "prepare") == 0 || strcmp(op, "start") == 0
-           || strcmp(op, "restore") == 0;
+    return strcmp(op, "prepare") == 0 || strcmp(op, "restore") == 0;
 }
 
 /* Decides a begin step of a domain the cluster manages as v->instance. */
@@ -381,11 +386,11 @@ static void
 decide_managed(const XvmGuardPaths *paths, const char *name, const char *op, gint64 now_s,
                XvmGuardVerdict *v)
 {
-    gboolean incoming_step = strcmp(op, "prepare") == 0 || strcmp(op, "start") == 0;
+    gboolean incoming_step = strcmp(op, "prepare") == 0;
 
     if (strcmp(op, "migrate") == 0) {
         /* An incoming migration moves the one copy here; let its prepare
-         * and start steps through. */
+         * through. */
         xvm_guard_incoming_token_write(paths, name, now_s, NULL);
         return;
     }
@@ -421,9 +426,9 @@ xvm_guard_decide(const XvmGuardPaths *paths, const char *name, const char *op,
         v.instance = registered_instance(paths, name);
     if (v.instance != NULL)
         decide_managed(paths, name, op, now_s, &v);
-    /* One-shot: the incoming migration's start has passed (or, seen later,
-     * its QEMU runs); no second start rides on the same token. */
-    if (v.allow && (strcmp(op, "start") == 0 || strcmp(op, "started") == 0))
+    /* One-shot: the incoming migration's prepare has passed; no second
+     * start rides on the same token. */
+    if (v.allow && strcmp(op, "prepare") == 0)
         xvm_guard_token_remove(paths, XVM_GUARD_TOKEN_INCOMING, name);
     return v;
 }
@@ -440,9 +445,9 @@ xvm_guard_hook_script(const char *agent_path)
         "# It reads only local files and never calls libvirt.\n"
         "[ -x %s ] || exit 0\n"
         "# Only these steps can be refused, announce, consume or end an incoming\n"
-        "# migration; every other call (reconnect, attach, ...) costs a shell only.\n"
+        "# migration; every other call (start, reconnect, ...) costs a shell only.\n"
         "case \"$2 $3\" in\n"
-        "    'prepare begin'|'start begin'|'started begin'|'restore begin') ;;\n"
+        "    'prepare begin'|'restore begin') ;;\n"
         "    'migrate begin'|'stopped end'|'release end') ;;\n"
         "    *) exit 0 ;;\n"
         "esac\n"

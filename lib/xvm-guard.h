@@ -96,8 +96,8 @@ gboolean xvm_guard_start_token_write(const XvmGuardPaths *paths, const char *nam
 
 /* The token "migrate begin" writes on the destination: no process,
  * expires XVM_GUARD_INCOMING_S after now_s (boot time), lets through the
- * prepare and start of that one migration and is removed when its start
- * (or started) passes, or the half-created domain stops. */
+ * prepare of that one migration and is removed when it passes, or when the
+ * half-created domain stops. */
 gboolean xvm_guard_incoming_token_write(const XvmGuardPaths *paths, const char *name,
                                         gint64 now_s, GError **error);
 

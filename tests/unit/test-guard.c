@@ -93,16 +93,18 @@ static const DecideCase decide_cases[] = {
       TRUE },
     { "/xvm/guard/decide/unmanaged-no-xml", NULL, FALSE, TOKEN_NONE, "prepare", "begin",
       TRUE },
-    /* The cluster's, started behind its back: refused at every start step. */
+    /* The cluster's, started behind its back: refused at prepare (every
+     * start's first step) and restore. */
     { "/xvm/guard/decide/marked-prepare", marked_xml, FALSE, TOKEN_NONE, "prepare", "begin",
       FALSE },
+    /* start and started follow a prepare that passed: never a gate. */
     { "/xvm/guard/decide/marked-start", marked_xml, FALSE, TOKEN_NONE, "start", "begin",
-      FALSE },
+      TRUE },
     { "/xvm/guard/decide/marked-restore", marked_xml, FALSE, TOKEN_NONE, "restore", "begin",
       FALSE },
     /* Defined from another XML (no marker): the registry still knows it. */
-    { "/xvm/guard/decide/registered-start", plain_xml, TRUE, TOKEN_NONE, "start", "begin",
-      FALSE },
+    { "/xvm/guard/decide/registered-prepare", plain_xml, TRUE, TOKEN_NONE, "prepare",
+      "begin", FALSE },
     { "/xvm/guard/decide/registered-no-xml", NULL, TRUE, TOKEN_NONE, "prepare", "begin",
       FALSE },
     /* The agent starting it: its token lets it through. */
@@ -114,20 +116,18 @@ static const DecideCase decide_cases[] = {
       FALSE },
     /* A SIGKILLed agent leaves a token that must not count, even once its
      * pid is some other process's. */
-    { "/xvm/guard/decide/token-dead-pid", marked_xml, TRUE, TOKEN_DEAD_PID, "start", "begin",
-      FALSE },
+    { "/xvm/guard/decide/token-dead-pid", marked_xml, TRUE, TOKEN_DEAD_PID, "prepare",
+      "begin", FALSE },
     { "/xvm/guard/decide/token-recycled-pid", marked_xml, TRUE, TOKEN_RECYCLED_PID, "prepare",
       "begin", FALSE },
     { "/xvm/guard/decide/token-old-format", marked_xml, TRUE, TOKEN_OLD_FORMAT, "prepare",
       "begin", FALSE },
-    { "/xvm/guard/decide/token-garbage", marked_xml, TRUE, TOKEN_GARBAGE, "start", "begin",
-      FALSE },
+    { "/xvm/guard/decide/token-garbage", marked_xml, TRUE, TOKEN_GARBAGE, "prepare",
+      "begin", FALSE },
     /* An announced incoming migration moves the one copy here... */
     { "/xvm/guard/decide/incoming-prepare", marked_xml, TRUE, INCOMING_VALID, "prepare",
       "begin", TRUE },
-    { "/xvm/guard/decide/incoming-start", marked_xml, TRUE, INCOMING_VALID, "start",
-      "begin", TRUE },
-    { "/xvm/guard/decide/incoming-expired", marked_xml, TRUE, INCOMING_EXPIRED, "start",
+    { "/xvm/guard/decide/incoming-expired", marked_xml, TRUE, INCOMING_EXPIRED, "prepare",
       "begin", FALSE },
     { "/xvm/guard/decide/incoming-too-long", marked_xml, TRUE, INCOMING_TOO_LONG, "prepare",
       "begin", FALSE },
@@ -267,9 +267,9 @@ test_decide(GuardFx *fx, gconstpointer data)
 /* ---- incoming migrations ----------------------------------------------------------- */
 
 /* libvirt on the destination: migrate, prepare, start, started (all begin)
- * in quick succession.  The token lets that one migration's prepare and
- * start through and is gone once its start passed: a manual start a moment
- * later is refused again, with no migrate_from needed to close the door. */
+ * in quick succession.  The token lets that one migration's prepare
+ * through and is gone once it passed: a manual start a moment later is
+ * refused again, with no migrate_from needed to close the door. */
 static void
 test_incoming_one_shot(GuardFx *fx, gconstpointer data G_GNUC_UNUSED)
 {
@@ -279,22 +279,10 @@ test_incoming_one_shot(GuardFx *fx, gconstpointer data G_GNUC_UNUSED)
     g_assert_true(decide_allows(fx, "migrate", "begin", marked_xml, now_s));
     g_assert_true(g_file_test(token, G_FILE_TEST_EXISTS));
     g_assert_true(decide_allows(fx, "prepare", "begin", marked_xml, now_s));
-    g_assert_true(decide_allows(fx, "start", "begin", marked_xml, now_s + 1));
     g_assert_false(g_file_test(token, G_FILE_TEST_EXISTS));
+    g_assert_true(decide_allows(fx, "start", "begin", marked_xml, now_s + 1));
     g_assert_true(decide_allows(fx, "started", "begin", marked_xml, now_s + 1));
     g_assert_false(decide_allows(fx, "prepare", "begin", marked_xml, now_s + 2));
-    g_assert_false(decide_allows(fx, "start", "begin", marked_xml, now_s + 2));
-}
-
-/* "started" consumes it as well (a libvirt that ran start before migrate). */
-static void
-test_incoming_started_consumes(GuardFx *fx, gconstpointer data G_GNUC_UNUSED)
-{
-    gint64 now_s = xvm_guard_boot_time_s();
-
-    g_assert_true(xvm_guard_incoming_token_write(fx->paths, "vm1", now_s, NULL));
-    g_assert_true(decide_allows(fx, "started", "begin", marked_xml, now_s));
-    g_assert_false(decide_allows(fx, "prepare", "begin", marked_xml, now_s));
 }
 
 /* A failed incoming migration: libvirt stops the half-created domain here
@@ -333,11 +321,13 @@ test_incoming_bounded(GuardFx *fx, gconstpointer data G_GNUC_UNUSED)
 
     g_assert_cmpint(XVM_GUARD_INCOMING_S, <=, 60);
     g_assert_true(decide_allows(fx, "migrate", "begin", marked_xml, now_s));
-    g_assert_true(decide_allows(fx, "prepare", "begin", marked_xml,
-                                now_s + XVM_GUARD_INCOMING_S));
+    /* Refused once expired (a refusal consumes nothing), let through just
+     * before. */
     g_assert_false(decide_allows(fx, "prepare", "begin", marked_xml,
                                  now_s + XVM_GUARD_INCOMING_S + 1));
-    g_assert_false(decide_allows(fx, "start", "begin", marked_xml, now_s + 120));
+    g_assert_true(decide_allows(fx, "prepare", "begin", marked_xml,
+                                now_s + XVM_GUARD_INCOMING_S));
+    g_assert_false(decide_allows(fx, "prepare", "begin", marked_xml, now_s + 120));
 }
 
 /* An unmanaged migration leaves no announcement behind. */
@@ -440,7 +430,7 @@ test_start_token_expiry(GuardFx *fx, gconstpointer data G_GNUC_UNUSED)
 
     g_assert_true(xvm_guard_start_token_write(fx->paths, "vm1", 30000, NULL));
     g_assert_true(decide_allows(fx, "prepare", "begin", marked_xml, now_s));
-    g_assert_true(decide_allows(fx, "start", "begin", marked_xml, now_s + 29));
+    g_assert_true(decide_allows(fx, "prepare", "begin", marked_xml, now_s + 29));
     g_assert_false(decide_allows(fx, "prepare", "begin", marked_xml, now_s + 32));
 }
 
@@ -474,9 +464,9 @@ test_token_round_trip(GuardFx *fx, gconstpointer data G_GNUC_UNUSED)
 
     g_assert_true(xvm_guard_start_token_write(fx->paths, "vm1", 30000, &error));
     g_assert_no_error(error);
-    g_assert_true(decide_allows(fx, "start", "begin", marked_xml, now_s));
+    g_assert_true(decide_allows(fx, "prepare", "begin", marked_xml, now_s));
     xvm_guard_token_remove(fx->paths, "start", "vm1");
-    g_assert_false(decide_allows(fx, "start", "begin", marked_xml, now_s));
+    g_assert_false(decide_allows(fx, "prepare", "begin", marked_xml, now_s));
     /* Removing what is not there is fine (start failed before writing). */
     xvm_guard_token_remove(fx->paths, "start", "vm1");
 }
@@ -511,7 +501,7 @@ test_register(GuardFx *fx, gconstpointer data G_GNUC_UNUSED)
     path = g_build_filename(fx->paths->registry_dir, file, NULL);
     g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
     g_assert_cmpstr(text, ==, INSTANCE "\n");
-    v = xvm_guard_decide(fx->paths, "vm1", "start", "begin", NULL, xvm_guard_boot_time_s());
+    v = xvm_guard_decide(fx->paths, "vm1", "prepare", "begin", NULL, xvm_guard_boot_time_s());
     g_assert_false(v.allow);
     g_assert_cmpstr(v.instance, ==, INSTANCE);
     xvm_guard_verdict_clear(&v);
@@ -533,7 +523,7 @@ test_register_odd_names(GuardFx *fx, gconstpointer data G_GNUC_UNUSED)
         g_assert_no_error(error);
         file = only_file_in(fx->paths->registry_dir);
         g_assert_null(strchr(file, '/'));
-        v = xvm_guard_decide(fx->paths, names[i], "start", "begin", NULL,
+        v = xvm_guard_decide(fx->paths, names[i], "prepare", "begin", NULL,
                              xvm_guard_boot_time_s());
         g_assert_false(v.allow);
         xvm_guard_verdict_clear(&v);
@@ -847,7 +837,7 @@ fake_crm_resource(GuardFx *fx, const char *body)
 static void
 test_hook_refuses(GuardFx *fx, gconstpointer data G_GNUC_UNUSED)
 {
-    const char *argv[] = { "qemu", "vm1", "start", "begin", "-", NULL };
+    const char *argv[] = { "qemu", "vm1", "prepare", "begin", "-", NULL };
     g_autofree char *old_path = fake_crm_resource(fx, "echo node2");
     HookRun run = run_hook(fx, argv, marked_xml);
 
@@ -1045,10 +1035,11 @@ static const ScriptCase script_cases[] = {
     { "/xvm/guard/script/path-with-blank", "my ocf/resource.d/xvm", "prepare", "begin", TRUE },
     { "/xvm/guard/script/restore-begin", OCF_DIR, "restore", "begin", TRUE },
     { "/xvm/guard/script/migrate-begin", OCF_DIR, "migrate", "begin", TRUE },
-    /* Consume the incoming token ... */
-    { "/xvm/guard/script/start-begin", OCF_DIR, "start", "begin", TRUE },
-    { "/xvm/guard/script/started-begin", OCF_DIR, "started", "begin", TRUE },
-    /* ... or end it when a failed migration stops the domain here. */
+    /* start and started follow a prepare that passed: a shell only. */
+    { "/xvm/guard/script/start-begin", OCF_DIR, "start", "begin", FALSE },
+    { "/xvm/guard/script/started-begin", OCF_DIR, "started", "begin", FALSE },
+    /* An incoming migration's token ends when a failed one stops the
+     * domain here. */
     { "/xvm/guard/script/stopped-end", OCF_DIR, "stopped", "end", TRUE },
     { "/xvm/guard/script/release-end", OCF_DIR, "release", "end", TRUE },
     /* Everything else costs a shell only. */
@@ -1098,7 +1089,7 @@ test_script_agent_gone(GuardFx *fx, gconstpointer data G_GNUC_UNUSED)
     g_autofree char *agent = g_build_filename(fx->root, "gone", "domain", NULL);
     g_autofree char *script = xvm_guard_hook_script(agent);
     g_autofree char *script_path = g_build_filename(fx->root, "hook.sh", NULL);
-    const char *argv[] = { "/bin/sh", script_path, "vm1", "start", "begin", "-", NULL };
+    const char *argv[] = { "/bin/sh", script_path, "vm1", "prepare", "begin", "-", NULL };
     int status = -1;
 
     g_assert_true(g_file_set_contents(script_path, script, -1, NULL));
@@ -1117,8 +1108,6 @@ main(int argc, char **argv)
                    guard_teardown);
     g_test_add("/xvm/guard/incoming/one-shot", GuardFx, NULL, guard_setup,
                test_incoming_one_shot, guard_teardown);
-    g_test_add("/xvm/guard/incoming/started-consumes", GuardFx, NULL, guard_setup,
-               test_incoming_started_consumes, guard_teardown);
     for (gsize i = 0; i < G_N_ELEMENTS(end_cases); i++)
         g_test_add(end_cases[i].path, GuardFx, &end_cases[i], guard_setup,
                    test_incoming_failed, guard_teardown);
