@@ -336,10 +336,13 @@ instance_from_fragment(const char *fragment)
                                               | XML_PARSE_NOWARNING);
     g_autofree xmlChar *instance = NULL;
 
+    /* A marker of ours that names nobody readable tells whose it is no
+     * better than none: NULL, "no marker", which a look without any other
+     * identity takes for "cannot tell". */
     if (doc == NULL || xmlDocGetRootElement(doc) == NULL)
-        return g_strdup("");    /* ours, but unreadable: never "no marker" */
+        return NULL;
     instance = xmlGetProp(xmlDocGetRootElement(doc), (const xmlChar *) "instance");
-    return g_strdup(instance ? (const char *) instance : "");
+    return instance && instance[0] ? g_strdup((const char *) instance) : NULL;
 }
 
 /* FALSE with an error unless libvirt answered; *instance NULL only when
