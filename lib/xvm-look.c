@@ -17,6 +17,9 @@
  * left for it to hang too (keepalive notices after about 4 s) and for the
  * process table afterwards. */
 #define XVM_RECONNECT_MIN_MS 6000
+/* A restarted libvirtd either refuses at once (not listening yet) or
+ * answers within a second or two: waiting longer only costs the table. */
+#define XVM_RECONNECT_MAX_MS 3000
 
 typedef struct {
     const char *name;
@@ -97,7 +100,19 @@ set_unknown(XvmLook *look, const char *format, ...)
     look->unknown = g_error_new_literal(XVM_ERROR, XVM_ERROR_UNKNOWN_STATE, message);
 }
 
-/* Config names another domain than the one found running for us. */
+static const char *
+what_changed(const XvmDomainConfig *cfg, const char *name, const char *uuid)
+{
+    gboolean name_changed = strcmp(cfg->name, name) != 0;
+    gboolean uuid_changed = cfg->uuid && uuid && !same_uuid(cfg->uuid, uuid);
+
+    if (name_changed && uuid_changed)
+        return "name and UUID";
+    return name_changed ? "name" : "UUID";
+}
+
+/* Config names another domain than the one found running for us.  The
+ * exit reason keeps 127 bytes: the advice goes first, the UUIDs to the log. */
 static void
 check_drift(XvmContext *ctx, XvmLook *look)
 {
@@ -108,12 +123,13 @@ check_drift(XvmContext *ctx, XvmLook *look)
     if (strcmp(cfg->name, ctx->name) == 0
         && (cfg->uuid == NULL || ctx->uuid == NULL || same_uuid(cfg->uuid, ctx->uuid)))
         return;
+    xvm_log_warn("config now names domain %s (UUID %s), but %s (UUID %s), which this resource"
+                 " runs, is active here", cfg->name, cfg->uuid ? cfg->uuid : "none", ctx->name,
+                 ctx->uuid ? ctx->uuid : "unknown");
     look->drift = g_error_new(XVM_ERROR, XVM_ERROR_IDENTITY_CHANGED,
-                              "config now names domain %s%s%s, but %s (UUID %s), which this"
-                              " resource runs, is active here: restore the config, or stop"
-                              " the resource (that stops %s) and start it again",
-                              cfg->name, cfg->uuid ? " UUID " : "", cfg->uuid ? cfg->uuid : "",
-                              ctx->name, ctx->uuid ? ctx->uuid : "unknown", ctx->name);
+                              "config's %s changed under running domain %s: restore the config,"
+                              " or stop and start the resource",
+                              what_changed(cfg, ctx->name, ctx->uuid), ctx->name);
 }
 
 /* The domain found is ours: it becomes the one the action is about. */
@@ -349,7 +365,8 @@ look_libvirt_reconnecting(XvmContext *ctx, XvmLook *look, GError **error)
     }
     xvm_log_warn("%s; connecting again", local->message);
     g_clear_error(&local);
-    return xvm_context_connect(ctx, connect_ms, error) && look_libvirt(ctx, look, error);
+    return xvm_context_connect(ctx, MIN(connect_ms, XVM_RECONNECT_MAX_MS), error)
+           && look_libvirt(ctx, look, error);
 }
 
 void
