@@ -45,9 +45,60 @@ diag() {  # diag TEXT...: each line of each TEXT as a TAP comment
     while IFS= read -r line; do printf '# %s\n' "$line"; done < <(printf '%s\n' "$@")
 }
 
-ok() { TAP_N=$((TAP_N + 1)); printf 'ok %d - %s\n' "$TAP_N" "$*"; }
-not_ok() { TAP_N=$((TAP_N + 1)); TAP_FAILED=$((TAP_FAILED + 1)); printf 'not ok %d - %s\n' "$TAP_N" "$*"; }
-skip() { TAP_N=$((TAP_N + 1)); TAP_SKIPPED=$((TAP_SKIPPED + 1)); printf 'ok %d # SKIP %s\n' "$TAP_N" "$*"; }
+# Observation errors.  A helper that cannot observe what it is asked (virsh,
+# nsenter, crm_mon or xmllint failing, a log missing) never answers
+# "absent", "" or 0: it calls observe_error and returns non-zero.  Helpers
+# often run inside $(...), where a status is easily lost, so the message is
+# also appended to OBS_ERRORS (set by scenario_begin): the next test point
+# of the scenario then fails with it ("ok" turns into "not ok"), and one
+# left over at the end fails the scenario.  Without OBS_ERRORS (demo.sh),
+# the message goes to stderr.  wait_for polls with its own OBS_ERRORS: an
+# error there means "not yet", and the last one is shown on a timeout.
+OBS_ERRORS=${OBS_ERRORS:-}
+
+# observe_error MESSAGE: record it.  Returns 0 (so that errexit does not
+# end a caller before it returns its own non-zero status).
+observe_error() {
+    if [[ -n $OBS_ERRORS ]]; then
+        printf '%s\n' "$*" >>"$OBS_ERRORS"
+    else
+        printf '# observation error: %s\n' "$*" >&2
+    fi
+    return 0
+}
+
+# The observation errors recorded since the last test point, forgotten.
+_take_obs_errors() {
+    [[ -n $OBS_ERRORS && -s $OBS_ERRORS ]] || return 1
+    cat "$OBS_ERRORS"
+    : >"$OBS_ERRORS"
+}
+
+_not_ok() { TAP_N=$((TAP_N + 1)); TAP_FAILED=$((TAP_FAILED + 1)); printf 'not ok %d - %s\n' "$TAP_N" "$*"; }
+ok() {
+    local errs
+    if errs=$(_take_obs_errors); then
+        _not_ok "$*"
+        diag "an observation failed since the last test point:" "$errs"
+        return 0
+    fi
+    TAP_N=$((TAP_N + 1)); printf 'ok %d - %s\n' "$TAP_N" "$*"
+}
+not_ok() {
+    local errs
+    _not_ok "$*"
+    if errs=$(_take_obs_errors); then diag "observation errors:" "$errs"; fi
+    return 0
+}
+skip() {
+    local errs
+    if errs=$(_take_obs_errors); then
+        _not_ok "$*"
+        diag "an observation failed since the last test point:" "$errs"
+        return 0
+    fi
+    TAP_N=$((TAP_N + 1)); TAP_SKIPPED=$((TAP_SKIPPED + 1)); printf 'ok %d # SKIP %s\n' "$TAP_N" "$*"
+}
 
 # check DESC CMD...: one test point from CMD's status; CMD's output goes to
 # the diagnostics when it fails.
@@ -113,13 +164,20 @@ timed() {
 quiet() { "$@" >/dev/null 2>&1; }
 
 # wait_for TIMEOUT_S CMD...: poll CMD every 0.2 s until it succeeds; fails
-# after TIMEOUT_S.  Its output is discarded.
+# after TIMEOUT_S.  Its output is discarded.  An observation error inside
+# CMD counts as "not yet" (so CMD must never succeed on one); on a timeout
+# the last one is printed as a diagnostic on stderr.
 wait_for() {
     local timeout=$1; shift
-    local deadline
+    local deadline err last=""
+    local OBS_ERRORS=""   # observe_error writes to stderr, captured here
     deadline=$(awk -v a="$EPOCHREALTIME" -v t="$timeout" 'BEGIN { printf "%.3f", a + t }')
-    until "$@" >/dev/null 2>&1; do
-        awk -v a="$EPOCHREALTIME" -v d="$deadline" 'BEGIN { exit !(a < d) }' || return 1
+    until err=$("$@" 2>&1 >/dev/null); do
+        [[ $err != *"# observation error: "* ]] || last=${err##*# observation error: }
+        if ! awk -v a="$EPOCHREALTIME" -v d="$deadline" 'BEGIN { exit !(a < d) }'; then
+            [[ -z $last ]] || printf '# %s: last observation error while waiting: %s\n' "$*" "$last" >&2
+            return 1
+        fi
         sleep 0.2
     done
 }
@@ -127,78 +185,153 @@ wait_for() {
 # ------------------------------------------------------------- the lab
 
 lab() { "$LAB_SH" "$@"; }
-node_up() { lab exec "$1" true >/dev/null 2>&1; }
 other_node() { [[ $1 == node1 ]] && echo node2 || echo node1; }
+
+# node_state NODE: "up" (a command runs inside it) or "down" (lab.sh finds
+# no init for it: never booted, or crashed); an observation error when
+# lab.sh or nsenter fails otherwise.
+node_state() {
+    local out rc try
+    for try in 1 2; do   # twice: a node that crashes just now fails nsenter once
+        rc=0
+        out=$(lab exec "$1" true 2>&1) || rc=$?
+        if ((rc == 0)); then
+            echo up
+            return 0
+        elif [[ $out == *"error: $1 is not running"* ]]; then
+            echo down
+            return 0
+        fi
+        ((try == 2)) || sleep 0.2
+    done
+    observe_error "cannot tell whether $1 is up: lab.sh exec $1 true: exit $rc: ${out//$'\n'/ }"
+    return 1
+}
+
+# node_up NODE: 0 up, 1 down, 2 cannot tell (an observation error).
+node_up() {
+    local s
+    s=$(node_state "$1") || return 2
+    [[ $s == up ]]
+}
 
 # The node Pacemaker commands go to: PCMK_NODE, else the first node up.
 pcmk_node() {
     local n
-    if [[ -n ${PCMK_NODE:-} ]] && node_up "$PCMK_NODE"; then echo "$PCMK_NODE"; return; fi
-    for n in "${NODES[@]}"; do node_up "$n" && { echo "$n"; return; }; done
+    # "return 0", not "return": in a trap handler (_scenario_exit) a bare
+    # return gives the status the trap interrupted.
+    if [[ -n ${PCMK_NODE:-} ]] && node_up "$PCMK_NODE"; then echo "$PCMK_NODE"; return 0; fi
+    for n in "${NODES[@]}"; do node_up "$n" && { echo "$n"; return 0; }; done
     echo "no lab node is up" >&2
     return 1
 }
 
-pcmk() { local n; n=$(pcmk_node); lab exec "$n" "$@"; }
+pcmk() { local n; n=$(pcmk_node) || return 1; lab exec "$n" "$@"; }
 vsh() { local n=$1; shift; lab exec "$n" virsh -q -c qemu:///system "$@"; }
 
 # Let the cluster settle (all actions done), bounded.
 settle() { pcmk crm_resource --wait --timeout="${1:-120}s" >/dev/null 2>&1; }
 
-crm_xml() { pcmk crm_mon -1 --output-as=xml 2>/dev/null; }
+# crm_xml: crm_mon's XML; an observation error unless crm_mon answered and
+# said OK (status code 0).
+crm_xml() {
+    local out rc=0 code=""
+    out=$(pcmk crm_mon -1 --output-as=xml 2>&1) || rc=$?
+    if ((rc == 0)); then
+        code=$(xmllint --xpath 'string(/pacemaker-result/status/@code)' - <<<"$out" 2>/dev/null) || code=""
+        if [[ $code == 0 ]]; then
+            printf '%s\n' "$out"
+            return 0
+        fi
+    fi
+    out=${out//$'\n'/ }
+    observe_error "crm_mon -1 --output-as=xml failed (exit $rc, status code '${code}'): ${out:0:400}"
+    return 1
+}
 
-# xpath XPATH: evaluate on crm_mon's XML (string result).
-crm_xpath() { crm_xml | xmllint --xpath "$1" - 2>/dev/null || true; }
+# xpath_of XML XPATH: XPATH evaluated on XML; a node set that matches
+# nothing gives "", any other xmllint failure is an observation error.
+xpath_of() {
+    local out rc=0
+    out=$(xmllint --xpath "$2" - <<<"$1" 2>&1) || rc=$?
+    if ((rc == 0)); then
+        printf '%s\n' "$out"
+    elif ((rc == 10)) && [[ $out == "XPath set is empty" ]]; then
+        return 0
+    else
+        observe_error "xmllint --xpath \"$2\" failed (exit $rc): ${out//$'\n'/ }"
+        return 1
+    fi
+}
+
+# crm_xpath XPATH: evaluate on crm_mon's XML.
+crm_xpath() {
+    local xml
+    xml=$(crm_xml) || return 1
+    xpath_of "$xml" "$1"
+}
 
 # Nodes where Pacemaker says RSC is active, space-separated, sorted.
 rsc_nodes() {
-    { crm_xml | xmllint --xpath "//resources/resource[@id='$1']/node/@name" - 2>/dev/null || true; } \
-        | sed -n 's/.*name="\([^"]*\)".*/\1/p' | sort | tr '\n' ' ' | sed 's/ $//'
+    local attrs
+    attrs=$(crm_xpath "//resources/resource[@id='$1']/node/@name") || return 1
+    sed -n 's/.*name="\([^"]*\)".*/\1/p' <<<"$attrs" | sort | tr '\n' ' ' | sed 's/ $//'
 }
 
 rsc_role() { crm_xpath "string(//resources/resource[@id='$1']/@role)"; }
 
 # rsc_started_on RSC NODE: Pacemaker has RSC Started (not failed) on NODE only.
-rsc_started_on() { rsc_started "$1" && [[ $(rsc_nodes "$1") == "$2" ]]; }
-
-# rsc_started RSC: Started on exactly one node.
-rsc_started() {
-    local xml
-    xml=$(crm_xml)
-    [[ $(xmllint --xpath "string(//resources/resource[@id='$1']/@role)" - <<<"$xml" 2>/dev/null) == Started &&
-        $(xmllint --xpath "string(//resources/resource[@id='$1']/@failed)" - <<<"$xml" 2>/dev/null) == false &&
-        $(xmllint --xpath "string(//resources/resource[@id='$1']/@blocked)" - <<<"$xml" 2>/dev/null) == false &&
-        $(xmllint --xpath "count(//resources/resource[@id='$1']/node)" - <<<"$xml" 2>/dev/null) == 1 ]]
+rsc_started_on() {
+    local nodes
+    rsc_started "$1" || return $?
+    nodes=$(rsc_nodes "$1") || return 2
+    [[ $nodes == "$2" ]]
 }
 
+# rsc_started RSC: Started on exactly one node (1 if not, 2 if crm_mon
+# cannot be asked).
+rsc_started() {
+    local r
+    r=$(crm_xpath "concat(string(//resources/resource[@id='$1']/@role), ' ',
+                          string(//resources/resource[@id='$1']/@failed), ' ',
+                          string(//resources/resource[@id='$1']/@blocked), ' ',
+                          count(//resources/resource[@id='$1']/node))") || return 2
+    [[ $r == "Started false false 1" ]]
+}
+
+# rsc_stopped RSC: Stopped and active nowhere (1 if not, 2 if crm_mon
+# cannot be asked).
 rsc_stopped() {
-    local role
-    role=$(rsc_role "$1")
-    [[ $role == Stopped && -z $(rsc_nodes "$1") ]]
+    local r
+    r=$(crm_xpath "concat(string(//resources/resource[@id='$1']/@role), ' ',
+                          count(//resources/resource[@id='$1']/node))") || return 2
+    [[ $r == "Stopped 0" ]]
 }
 
 # Problems visible in crm_mon: failed actions, unclean (to-be-fenced)
 # nodes, blocked/failed/unmanaged resources, fencing history.  Prints them;
-# true if there is any.
+# 0 if there is any, 1 if there is none, 2 if crm_mon cannot be asked.
 cluster_problems() {
-    local xml out=""
-    xml=$(crm_xml)
-    out+=$(xmllint --xpath '//failures/failure' - <<<"$xml" 2>/dev/null || true)
-    out+=$(xmllint --xpath "//nodes/node[@unclean='true']" - <<<"$xml" 2>/dev/null || true)
-    out+=$(xmllint --xpath "//resources//resource[@failed='true' or @blocked='true' or @managed='false']" - <<<"$xml" 2>/dev/null || true)
-    out+=$(xmllint --xpath "//fence_history/fence_event" - <<<"$xml" 2>/dev/null || true)
+    local xml out="" q r
+    xml=$(crm_xml) || return 2
+    for q in '//failures/failure' "//nodes/node[@unclean='true']" \
+        "//resources//resource[@failed='true' or @blocked='true' or @managed='false']" \
+        '//fence_history/fence_event'; do
+        r=$(xpath_of "$xml" "$q") || return 2
+        out+=$r
+    done
     [[ -n $out ]] && { printf '%s\n' "$out"; return 0; }
     return 1
 }
 
 assert_no_cluster_problems() {
-    local p
-    if p=$(cluster_problems); then
-        not_ok "${1:-no failed actions, nothing fenced or blocked}"
-        diag "$p"
-    else
-        ok "${1:-no failed actions, nothing fenced or blocked}"
-    fi
+    local p rc=0 desc=${1:-no failed actions, nothing fenced or blocked}
+    p=$(cluster_problems) || rc=$?
+    case $rc in
+    0) not_ok "$desc"; diag "$p" ;;
+    1) ok "$desc" ;;
+    *) not_ok "$desc (crm_mon could not be asked)" ;;
+    esac
 }
 
 # ------------------------------------------------- asking libvirt directly
@@ -207,37 +340,52 @@ assert_no_cluster_problems() {
 # reason ("running (booted)", "paused (migrating)", "shut off (destroyed)"),
 # "absent", or, when that node's libvirtd does not answer (down, or hung:
 # 5 s), "qemu-process" / "absent" from the node's own process table, or
-# "node-down".
+# "node-down" (lab.sh finds no init for the node).  When neither libvirt
+# nor the process table can be read on a node that is up, an observation
+# error: never "absent".
 domain_state_reason() {
-    local node=$1 name=$2 out
-    node_up "$node" || { echo node-down; return; }
-    if out=$(lab exec "$node" timeout 5 virsh -q -c qemu:///system domstate --reason "$name" 2>&1); then
+    local node=$1 name=$2 out rc=0 procs st
+    st=$(node_state "$node") || return 1
+    [[ $st == up ]] || { echo node-down; return 0; }
+    out=$(lab exec "$node" timeout 5 virsh -q -c qemu:///system domstate --reason "$name" 2>&1) || rc=$?
+    if ((rc == 0)) && [[ -n $out ]]; then
         echo "${out%%$'\n'*}"
-    elif grep -qi 'failed to get domain\|domain not found' <<<"$out"; then
-        echo absent
-    elif grep -q -- "-name guest=$name," <<<"$(lab exec "$node" sh -c \
-            'for p in /proc/[0-9]*; do tr "\0" " " <$p/cmdline 2>/dev/null; echo; done')"; then
-        echo qemu-process
-    else
-        echo absent
+        return 0
     fi
+    if ((rc != 0)) && grep -qi 'failed to get domain\|domain not found' <<<"$out"; then
+        echo absent
+        return 0
+    fi
+    # libvirtd does not answer: a QEMU for NAME in the node's process table?
+    if procs=$(lab exec "$node" sh -c \
+            'for p in /proc/[0-9]*; do tr "\0" " " <$p/cmdline 2>/dev/null; echo; done' 2>&1) \
+        && [[ -n $procs ]]; then
+        if grep -q -- "-name guest=$name," <<<"$procs"; then echo qemu-process; else echo absent; fi
+        return 0
+    fi
+    # The node may have crashed meanwhile: then it has no copy.
+    st=$(node_state "$node") || return 1
+    [[ $st == up ]] || { echo node-down; return 0; }
+    observe_error "cannot tell whether $name exists on $node: virsh domstate: exit $rc: ${out//$'\n'/ }; and its process table cannot be read: ${procs//$'\n'/ }"
+    return 1
 }
 
 # domain_state NODE NAME: the same without the reason ("running", "paused",
 # "shut off", "absent", "qemu-process", "node-down").
 domain_state() {
     local s
-    s=$(domain_state_reason "$1" "$2")
+    s=$(domain_state_reason "$1" "$2") || return 1
     echo "${s% (*)}"
 }
 
 # vm_copies NAME: "node:state" for every node where a QEMU for NAME exists
 # (any state but shut off/absent: a paused copy is still a copy).  State is
-# "running" for any running reason, else e.g. "paused(migrating)".
+# "running" for any running reason, else e.g. "paused(migrating)".  Fails
+# (an observation error) if any node cannot be asked.
 vm_copies() {
     local n s r out=()
     for n in "${NODES[@]}"; do
-        s=$(domain_state_reason "$n" "$1")
+        s=$(domain_state_reason "$n" "$1") || return 1
         case $s in
         absent | "shut off"* | node-down) ;;
         running*) out+=("$n:running") ;;
@@ -253,8 +401,9 @@ vm_copies() {
 # one): while a migration runs, only one of the two QEMUs runs guest code.
 # For checks during transitions; a settled cluster must have none of those.
 vm_active_copies() {
-    local c out=()
-    for c in $(vm_copies "$1"); do
+    local c copies out=()
+    copies=$(vm_copies "$1") || return 1
+    for c in $copies; do
         [[ $c == *":paused(migrating)" ]] || out+=("$c")
     done
     echo "${out[*]}"
@@ -263,18 +412,20 @@ vm_active_copies() {
 # vm_running_nodes NAME: the nodes where NAME exists, asking both nodes'
 # libvirtds directly (not Pacemaker).
 vm_running_nodes() {
-    local c out=()
-    for c in $(vm_copies "$1"); do out+=("${c%%:*}"); done
+    local c copies out=()
+    copies=$(vm_copies "$1") || return 1
+    for c in $copies; do out+=("${c%%:*}"); done
     echo "${out[*]}"
 }
 
 assert_at_most_one_copy() {
-    local copies
-    copies=$(vm_copies "$1")
-    if (($(wc -w <<<"$copies") <= 1)); then
-        ok "${2:-$1 runs on at most one node} (libvirt: ${copies:-none})"
+    local copies desc=${2:-$1 runs on at most one node}
+    if ! copies=$(vm_copies "$1"); then
+        not_ok "$desc (libvirt could not be asked on every node)"
+    elif (($(wc -w <<<"$copies") <= 1)); then
+        ok "$desc (libvirt: ${copies:-none})"
     else
-        not_ok "${2:-$1 runs on at most one node}"
+        not_ok "$desc"
         diag "copies found by asking each node's libvirtd: $copies"
     fi
 }
@@ -282,49 +433,71 @@ assert_at_most_one_copy() {
 # assert_runs_only_on NAME NODE [DESC]: libvirt has NAME running on NODE and
 # nowhere else.
 assert_runs_only_on() {
-    local copies
-    copies=$(vm_copies "$1")
-    assert_eq "$copies" "$2:running" "${3:-$1 runs on $2 only (asking both libvirtds)}"
+    local copies desc=${3:-$1 runs on $2 only (asking both libvirtds)}
+    if ! copies=$(vm_copies "$1"); then
+        not_ok "$desc (libvirt could not be asked on every node)"
+        return 0
+    fi
+    assert_eq "$copies" "$2:running" "$desc"
 }
 
 # Background sampler of vm_active_copies, to catch a second copy that
 # exists only for a moment (during a failover or a refresh).  The paused
-# destination of a running migration is not counted.
+# destination of a running migration is not counted.  A sample that could
+# not be taken is logged as "ERROR", its reason in copies-NAME.errors.
 COPIES_WATCH_PID=""
 copies_watch_start() {
     local name=$1 file=$LAB_DIR/scenarios/copies-$1.log
     : >"$file"
+    : >"$file.errors"
     (
         trap 'exit 0' TERM
+        OBS_ERRORS=$file.errors
         while :; do
-            printf '%s %s\n' "$EPOCHREALTIME" "$(vm_active_copies "$name" 2>/dev/null || true)" >>"$file"
+            if c=$(vm_active_copies "$name" 2>>"$file.errors"); then
+                printf '%s %s\n' "$EPOCHREALTIME" "$c" >>"$file"
+            else
+                printf '%s ERROR\n' "$EPOCHREALTIME" >>"$file"
+            fi
             sleep 0.3
         done
     ) &
     COPIES_WATCH_PID=$!
 }
 
-# copies_watch_stop NAME: stop sampling; not_ok if two copies were ever seen.
+# copies_watch_stop NAME: stop sampling; not_ok if two copies were ever
+# seen, if a sample could not be taken, or if there is no sample.
 copies_watch_stop() {
-    local file=$LAB_DIR/scenarios/copies-$1.log max samples
+    local file=$LAB_DIR/scenarios/copies-$1.log desc=${2:-$1 never ran on two nodes at once}
+    local max samples errors
     if [[ -n $COPIES_WATCH_PID ]]; then
         kill "$COPIES_WATCH_PID" 2>/dev/null || true
         wait "$COPIES_WATCH_PID" 2>/dev/null || true
         COPIES_WATCH_PID=""
     fi
+    if [[ ! -r $file ]]; then
+        not_ok "$desc (no sample log $file)"
+        return 0
+    fi
     samples=$(wc -l <"$file")
+    errors=$(grep -c ' ERROR$' "$file" || true)
     # Two *running* copies at once is the failure.  A paused QEMU beside a
     # running one is what every live migration shows on its destination,
     # and what an aborted migration leaves there for a moment: it never ran
     # guest code.  Those moments are listed, not failed.
     max=$(awk '{ n = 0; for (i = 2; i <= NF; i++) if ($i ~ /:running$/) n++; if (n > m) m = n }
                END { print m + 0 }' "$file")
-    if ((max <= 1)); then
-        ok "${2:-$1 never ran on two nodes at once} ($samples samples)"
-        awk 'NF > 2' "$file" | head -3 | sed 's/^/paused beside running: /' | while IFS= read -r l; do diag "$l"; done
-    else
-        not_ok "${2:-$1 never ran on two nodes at once}"
+    if ((max > 1)); then
+        not_ok "$desc"
         diag "$(awk 'NF > 2' "$file" | head -5)"
+    elif ((samples == 0)); then
+        not_ok "$desc (no sample was taken)"
+    elif ((errors > 0)); then
+        not_ok "$desc ($errors of $samples samples could not be taken)"
+        diag "$(sort -u "$file.errors" | head -5)"
+    else
+        ok "$desc ($samples samples)"
+        awk 'NF > 2' "$file" | head -3 | sed 's/^/paused beside running: /' | while IFS= read -r l; do diag "$l"; done
     fi
 }
 
@@ -333,15 +506,27 @@ copies_watch_stop() {
 serial_log() { echo "$LAB_DIR/serial/$1.log"; }
 serial_reset() { mkdir -p "$LAB_DIR/serial"; : >"$(serial_log "$1")"; }
 
-# last_boot_id NAME: the boot_id of the newest heartbeat line.
+# heartbeats NAME: the heartbeat lines of NAME's serial log (none yet is
+# fine); a missing or unreadable log is an observation error.
+heartbeats() {
+    local log rc=0
+    log=$(serial_log "$1")
+    [[ -r $log ]] || { observe_error "serial log $log of $1 is missing or unreadable"; return 1; }
+    grep -a "^name=$1 boot_id=" "$log" || rc=$?
+    ((rc <= 1)) || { observe_error "cannot read serial log $log (grep exit $rc)"; return 1; }
+}
+
+# last_boot_id NAME: the boot_id of the newest heartbeat line ("" if none).
 last_boot_id() {
-    { grep -a "^name=$1 boot_id=" "$(serial_log "$1")" 2>/dev/null || true; } | tail -n1 \
-        | sed -n 's/.* boot_id=\([^ ]*\) .*/\1/p'
+    local lines
+    lines=$(heartbeats "$1") || return 1
+    tail -n1 <<<"$lines" | sed -n 's/.* boot_id=\([^ ]*\) .*/\1/p'
 }
 
 last_counter() {
-    { grep -a "^name=$1 boot_id=" "$(serial_log "$1")" 2>/dev/null || true; } | tail -n1 \
-        | sed -n 's/.* n=\([0-9]*\).*/\1/p'
+    local lines
+    lines=$(heartbeats "$1") || return 1
+    tail -n1 <<<"$lines" | sed -n 's/.* n=\([0-9]*\).*/\1/p'
 }
 
 # wait_heartbeat NAME TIMEOUT [NOT_BOOT_ID]: wait for a heartbeat line (from
@@ -357,23 +542,36 @@ wait_heartbeat() {
 # button pressed while a guest still boots is lost, and the stop then waits
 # for its timeout.)
 guest_ready() {
-    local log
+    local log last mtime
     log=$(serial_log "$1")
-    [[ $(tail -n1 "$log" 2>/dev/null) == "name=$1 "* ]] || return 1
-    awk -v m="$(stat -c %Y "$log")" -v now="$EPOCHREALTIME" 'BEGIN { exit !(now - m < 1.5) }'
+    if ! last=$(tail -n1 "$log" 2>&1) || ! mtime=$(stat -c %Y "$log" 2>&1); then
+        observe_error "cannot read serial log $log: ${last//$'\n'/ } ${mtime:-}"
+        return 2
+    fi
+    [[ $last == "name=$1 "* ]] || return 1
+    awk -v m="$mtime" -v now="$EPOCHREALTIME" 'BEGIN { exit !(now - m < 1.5) }'
 }
 
 # recent_boots NAME: how many different boots printed the last 30 lines of
 # the (shared) serial log: with two copies running, both must have booted
 # before a stop can expect their power buttons to work.
 recent_boots() {
-    local log
-    log=$(serial_log "$1")
-    { grep -a "^name=$1 boot_id=" "$log" 2>/dev/null || true; } | tail -n 30 \
-        | sed -n 's/.* boot_id=\([^ ]*\) .*/\1/p' | sort -u | wc -l
+    local lines
+    lines=$(heartbeats "$1") || return 1
+    [[ -n $lines ]] || { echo 0; return 0; }
+    tail -n 30 <<<"$lines" | sed -n 's/.* boot_id=\([^ ]*\) .*/\1/p' | sort -u | wc -l
 }
 
-serial_has_poweroff() { grep -aq '^poweroff' "$(serial_log "$1")"; }
+# serial_has_poweroff NAME: 0 if the guest printed "poweroff", 1 if not, 2
+# (an observation error) if its serial log cannot be read.
+serial_has_poweroff() {
+    local log rc=0
+    log=$(serial_log "$1")
+    [[ -r $log ]] || { observe_error "serial log $log of $1 is missing or unreadable"; return 2; }
+    grep -aq '^poweroff' "$log" || rc=$?
+    ((rc <= 1)) || { observe_error "cannot read serial log $log (grep exit $rc)"; return 2; }
+    return "$rc"
+}
 
 # Timestamp every serial line as it arrives (host clock), so the pause a
 # live migration causes can be measured.  tail -F follows the one log that
@@ -408,6 +606,8 @@ serial_watch_stop() {
 # many different boot_ids appeared (1 = no restart); counter_breaks: how
 # often n did not go up by exactly 1 within one boot.
 counter_gap_check() {
+    local ts=$LAB_DIR/scenarios/serial-$1.ts
+    [[ -r $ts ]] || { observe_error "no timestamped serial log $ts (serial_watch_start $1)"; return 1; }
     awk -v name="$1" '
         $2 == "name=" name && $3 ~ /^boot_id=/ && $4 ~ /^n=/ {
             t = $1; b = substr($3, 9); n = substr($4, 3) + 0
@@ -420,42 +620,70 @@ counter_gap_check() {
         }
         END { printf "lines=%d max_gap=%.3f boot_ids=%d counter_breaks=%d first_n=%d last_n=%d\n",
               lines, gap, ids, breaks, first, pn }
-    ' "$LAB_DIR/scenarios/serial-$1.ts"
+    ' "$ts"
 }
 
 # migration_downtime_ms NODE NAME: the downtime QEMU measured for the last
 # completed (incoming) migration of NAME, as libvirt reports it on the
-# destination NODE; empty if libvirt has no such statistics.
+# destination NODE; empty if libvirt has no such statistics; an observation
+# error if virsh fails (no such domain there included).
 migration_downtime_ms() {
-    vsh "$1" domjobinfo "$2" --completed 2>/dev/null \
-        | sed -n 's/^Total downtime: *\([0-9]*\) *ms.*/\1/p' || true
+    local out rc=0
+    out=$(vsh "$1" domjobinfo "$2" --completed 2>&1) || rc=$?
+    if ((rc)); then
+        observe_error "virsh domjobinfo $2 --completed on $1: exit $rc: ${out//$'\n'/ }"
+        return 1
+    fi
+    sed -n 's/^Total downtime: *\([0-9]*\) *ms.*/\1/p' <<<"$out"
 }
 
 # libvirt drops those statistics soon after (the next job on the domain
-# clears them), so poll the destination while a migration runs.
+# clears them), so poll the destination while a migration runs.  Failed
+# polls are expected (the domain is not there yet); the last failure is
+# kept in downtime-NAME.err, and downtime-NAME.asked marks that one poll
+# got an answer.
 DOWNTIME_WATCH_PID=""
+DOWNTIME_WATCH_NAME=""
 downtime_watch_start() {
     local node=$1 name=$2 file=$LAB_DIR/scenarios/downtime-$2
-    rm -f "$file"
+    rm -f "$file" "$file.asked" "$file.err"
     (
         trap 'exit 0' TERM
+        # shellcheck disable=SC2030 # this subshell's own: errors to stderr
+        OBS_ERRORS=""
         while :; do
-            v=$(migration_downtime_ms "$node" "$name" 2>/dev/null || true)
-            [[ -z $v ]] || echo "$v" >"$file"
+            if v=$(migration_downtime_ms "$node" "$name" 2>"$file.err.new"); then
+                : >"$file.asked"
+                [[ -z $v ]] || echo "$v" >"$file"
+            else
+                mv -f "$file.err.new" "$file.err"
+            fi
             sleep 0.2
         done
     ) &
     DOWNTIME_WATCH_PID=$!
+    DOWNTIME_WATCH_NAME=$name
 }
 
-# downtime_watch_stop NAME: print the last figure seen (or nothing).
+# downtime_watch_stop NAME: print the last figure seen, or nothing if
+# libvirt never had one; an observation error if libvirt on the destination
+# could never be asked.
 downtime_watch_stop() {
+    local file=$LAB_DIR/scenarios/downtime-$1
     if [[ -n $DOWNTIME_WATCH_PID ]]; then
         kill "$DOWNTIME_WATCH_PID" 2>/dev/null || true
         wait "$DOWNTIME_WATCH_PID" 2>/dev/null || true
         DOWNTIME_WATCH_PID=""
     fi
-    cat "$LAB_DIR/scenarios/downtime-$1" 2>/dev/null || true
+    [[ $1 == "$DOWNTIME_WATCH_NAME" ]] || return 0
+    DOWNTIME_WATCH_NAME=""
+    if [[ -s $file ]]; then
+        cat "$file"
+    elif [[ ! -e $file.asked ]]; then
+        observe_error "the destination's libvirt never answered for $1's migration statistics: $(sed 's/^# observation error: //' "$file.err" 2>/dev/null | tail -n1)"
+    fi
+    rm -f "$file.err.new"
+    return 0
 }
 
 # assert_live NAME DESC [QEMU_DOWNTIME_MS]: the watched window shows one
@@ -546,14 +774,32 @@ start_rsc() {
     printf '# step: create %s -> Started on %s, guest up: %s s\n' "$name" "$(rsc_nodes "$name")" "$(since "$t")"
 }
 
+# rsc_exists NAME: 0 if the CIB has resource NAME, 1 if it has not; 2 (an
+# observation error) if crm_resource cannot tell.
+rsc_exists() {
+    local out rc=0
+    out=$(pcmk crm_resource --resource "$1" --query-xml 2>&1) || rc=$?
+    case $rc in
+    0) return 0 ;;
+    105) return 1 ;;  # CRM_EX_NOSUCH: "Resource '$1' not found"
+    *)
+        observe_error "cannot tell whether resource $1 exists: crm_resource --query-xml: exit $rc: $(tail -n2 <<<"$out" | tr '\n' ' ')"
+        return 2
+        ;;
+    esac
+}
+
 # remove_rsc NAME: the end of every scenario.  Clear move constraints,
 # delete the resource (pcs stops it first), clean its history, then make
 # sure no copy of the domain is left; destroy any left-over copy so the
-# next scenario starts clean (and say so).
+# next scenario starts clean (and say so).  A resource that may exist
+# (crm_resource cannot tell) is deleted too.
 remove_rsc() {
-    local name=$1 n copies
-    if pcmk crm_resource --resource "$name" --query-xml >/dev/null 2>&1; then
-        [[ -z $(vm_copies "$name") ]] || wait_for 30 guest_ready "$name" || true
+    local name=$1 n copies rc=0
+    rsc_exists "$name" || rc=$?
+    if ((rc != 1)); then
+        copies=$(vm_copies "$name") || copies=""
+        [[ -z $copies ]] || wait_for 30 guest_ready "$name" || true
         pcmk crm_resource --clear -r "$name" >/dev/null 2>&1 || true
         timed "pcs resource delete $name" quiet pcmk pcs resource delete "$name" \
             || timed "pcs resource delete --force $name" quiet pcmk pcs resource delete "$name" --force || true
@@ -561,8 +807,11 @@ remove_rsc() {
     fi
     pcmk crm_resource --cleanup >/dev/null 2>&1 || true
     settle 60 || true
-    copies=$(vm_copies "$name")
-    if [[ -z $copies ]]; then
+    if ! copies=$(vm_copies "$name"); then
+        not_ok "no copy of $name left after deleting the resource (libvirt could not be asked on every node)"
+        diag "destroying $name on every node, in case"
+        for n in "${NODES[@]}"; do vsh "$n" destroy "$name" >/dev/null 2>&1 || true; done
+    elif [[ -z $copies ]]; then
         ok "no copy of $name left after deleting the resource"
     else
         not_ok "no copy of $name left after deleting the resource"
@@ -585,7 +834,7 @@ _scenario_err() {
 }
 
 _scenario_exit() {
-    local rc=$1 f vm
+    local rc=$1 f vm errs
     set +e
     trap - ERR
     serial_watch_stop
@@ -596,6 +845,12 @@ _scenario_exit() {
     done
     for f in "${SCENARIO_CLEANUPS[@]}"; do eval "$f"; done
     for vm in "${SCENARIO_VMS[@]}"; do remove_rsc "$vm"; done
+    if errs=$(_take_obs_errors); then
+        _not_ok "no observation failed after the last test point"
+        diag "$errs"
+    fi
+    # shellcheck disable=SC2031 # the scenario's own, not a watcher's
+    [[ -z $OBS_ERRORS ]] || rm -f "$OBS_ERRORS"
     echo "1..$TAP_N"
     printf '# duration: %s s\n' "$(since "$SCENARIO_START")"
     ((rc == 0 && TAP_FAILED == 0)) || exit 1
@@ -607,6 +862,8 @@ _scenario_exit() {
 scenario_begin() {
     SCENARIO_START=$(now)
     mkdir -p "$LAB_DIR/scenarios"
+    OBS_ERRORS=$LAB_DIR/scenarios/observation-errors.$$
+    : >"$OBS_ERRORS"
     printf '# scenario: %s (agent %s)\n' "$1" "$AGENT"
     trap '_scenario_err "$LINENO" "$BASH_COMMAND"' ERR
     trap '_scenario_exit $?' EXIT
@@ -627,8 +884,10 @@ scenario_begin() {
 # uses_vm NAME: the scenario owns resource + domain NAME; any leftover from
 # an earlier run is removed first, and it is checked/removed at the end.
 uses_vm() {
+    local rc=0
     SCENARIO_VMS+=("$1")
-    if pcmk crm_resource --resource "$1" --query-xml >/dev/null 2>&1; then
+    rsc_exists "$1" || rc=$?
+    if ((rc != 1)); then   # it exists, or crm_resource cannot tell
         diag "removing leftover resource $1"
         pcmk pcs resource delete "$1" --force >/dev/null 2>&1 || true
         settle 60 || true

@@ -12,7 +12,9 @@
 # and counts, then the plain line "N passed, N failed" (a SKIP counts as
 # neither and is listed separately).  Exit status 1 if anything failed.
 # A scenario that cannot run here (no namespaces, lab does not come up)
-# fails; nothing is skipped silently.
+# fails; nothing is skipped silently.  So does one whose TAP has no plan or
+# a plan that does not match its test points (it died half-way), one whose
+# output cannot be read, and a lab that does not come down.
 set -euo pipefail
 shopt -s inherit_errexit
 
@@ -28,17 +30,32 @@ since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'; 
 passed=0 failed=0
 skipped=()
 summary=()
+lab_is_down=0
+
+# lab_down: take the lab down (unless KEEP_LAB=1); a lab.sh down that fails
+# leaves daemons or namespaces behind, and is a failure.
+lab_down() {
+    local t out rc=0
+    ((lab_is_down == 0)) || return 0
+    lab_is_down=1
+    if [[ ${KEEP_LAB:-0} == 1 ]]; then
+        echo "# KEEP_LAB=1: leaving the lab up ($LAB_SH down to stop it)"
+        return 0
+    fi
+    t=$(now)
+    out=$("$LAB_SH" down 2>&1) || rc=$?
+    if ((rc)); then
+        echo "not ok - lab.sh down (exit $rc)"
+        printf '%s\n' "$out" | tail -n 20 | sed 's/^/# /'
+        failed=$((failed + 1))
+        return 1
+    fi
+    echo "# lab down: $(since "$t") s"
+}
 
 teardown() {
     local rc=$?
-    if [[ ${KEEP_LAB:-0} == 1 ]]; then
-        echo "# KEEP_LAB=1: leaving the lab up ($LAB_SH down to stop it)"
-    else
-        local t
-        t=$(now)
-        "$LAB_SH" down >/dev/null 2>&1 || echo "# warning: lab.sh down failed" >&2
-        echo "# lab down: $(since "$t") s"
-    fi
+    lab_down || rc=1
     exit "$rc"
 }
 
@@ -59,24 +76,41 @@ select_scenarios() {
     done
 }
 
-# A setup step that fails counts as a failed test, loudly.
+# A setup step that fails counts as a failed test, loudly.  (The lab goes
+# down first, so that a failing lab.sh down is counted too.)
 setup_failed() {
     echo "not ok - $1"
     failed=$((failed + 1))
+    lab_down || true
     echo "$passed passed, $failed failed"
     exit 1
 }
 
 run_one() {
-    local file=$1 name out t rc=0 p f s
+    local file=$1 name out t rc=0 p f s n plan
     name=$(basename "$file" .sh)
     out=$RESULTS/$name.tap
     echo "# ---- $name"
     t=$(now)
     bash "$file" 2>&1 | tee "$out" || rc=$?
+    if [[ ! -r $out ]]; then
+        echo "not ok - $name: its output $out cannot be read"
+        failed=$((failed + 1))
+        summary+=("$(printf '%-28s %7s s  output unreadable' "$name" "$(since "$t")")")
+        return 0
+    fi
     p=$(grep -c '^ok [0-9]* - ' "$out" || true)
     f=$(grep -c '^not ok ' "$out" || true)
     s=$(grep -c '^ok [0-9]* # SKIP' "$out" || true)
+    n=$(grep -cE '^(not )?ok [0-9]+' "$out" || true)
+    plan=$(sed -n 's/^1\.\.\([0-9][0-9]*\)$/\1/p' "$out" | tail -n1)
+    if [[ -z $plan ]]; then
+        echo "not ok - $name printed no TAP plan (it died before its end)"
+        f=$((f + 1))
+    elif ((plan != n)); then
+        echo "not ok - $name planned $plan test points but printed $n"
+        f=$((f + 1))
+    fi
     if ((rc != 0 && f == 0)); then
         echo "not ok - $name exited with status $rc without reporting a failure"
         f=1
@@ -114,6 +148,7 @@ main() {
 
     local file
     while IFS= read -r file; do run_one "$file"; done <<<"$files"
+    lab_down || true
 
     echo "# ---- summary (agent $AGENT)"
     printf '# %s\n' "${summary[@]}"
