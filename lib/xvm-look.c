@@ -38,12 +38,6 @@ xvm_look_clear(XvmLook *look)
     memset(look, 0, sizeof(*look));
 }
 
-const char *
-xvm_look_why(const XvmLook *look)
-{
-    return look->unknown ? look->unknown->message : "the domain was not looked for";
-}
-
 static gboolean
 same_uuid(const char *a, const char *b)
 {
@@ -289,15 +283,14 @@ look_process_table(XvmContext *ctx, XvmLook *look, const GError *libvirt_error)
     XvmProcScope scope = proc_scope(ctx);
     Identity ids[2];
     guint n = identities(ctx, ids);
-    gboolean unknown = n == 0;
-    g_autofree char *why = g_strdup(why_no_identity(ctx));
+    g_autofree char *unknown_why = n == 0 ? g_strdup(why_no_identity(ctx)) : NULL;
 
     xvm_look_clear(look);
     look->from_process_table = TRUE;
     look->unreachable = g_error_copy(libvirt_error);
     for (guint i = 0; i < n; i++) {
-        g_free(why);
-        why = NULL;
+        g_autofree char *why = NULL;
+
         switch (xvm_proc_look(&scope, ids[i].name, ids[i].uuid, NULL, &why)) {
         case XVM_PROC_RUNNING:
             look->result = XVM_LOOK_RUNNING;
@@ -306,19 +299,21 @@ look_process_table(XvmContext *ctx, XvmLook *look, const GError *libvirt_error)
             xvm_log_warn("%s; %s", libvirt_error->message, why);
             return;
         case XVM_PROC_UNKNOWN:
-            unknown = TRUE;
+            if (unknown_why == NULL)
+                unknown_why = g_steal_pointer(&why);
             break;
         case XVM_PROC_NOT_RUNNING:
+            xvm_log_info("%s", why);
             break;
         }
     }
-    if (unknown) {
+    if (unknown_why) {
         set_unknown(look, "%s; and the process table cannot tell (%s)",
-                    libvirt_error->message, why ? why : "no answer");
+                    libvirt_error->message, unknown_why);
         return;
     }
     look->result = XVM_LOOK_NOT_RUNNING;
-    xvm_log_warn("%s; %s", libvirt_error->message, why ? why : "no QEMU process of it runs");
+    xvm_log_warn("%s; no QEMU process of the domain runs here", libvirt_error->message);
 }
 
 /* libvirt says "not here"; a QEMU process of exactly this domain says

@@ -42,7 +42,4 @@ typedef struct {
 void xvm_look(XvmContext *ctx, XvmLookFlags flags, XvmLook *look);
 void xvm_look_clear(XvmLook *look);
 
-/* For the message of an action that gives up: why the look said UNKNOWN. */
-const char *xvm_look_why(const XvmLook *look);
-
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(XvmLook, xvm_look_clear)
