@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/pidfd.h>
 #include <sys/prctl.h>
 #include <string.h>
@@ -758,6 +759,8 @@ check_migration_settings(Fx *fx)
     g_assert_cmpstr(m.data_uri, ==, "tcp://node2-mig:49152");
     g_assert_false(m.live);
     g_assert_true(m.persistent);
+    /* The config is not libvirt's own NAME.xml: undefining is safe. */
+    g_assert_true(m.undefine_source);
     g_assert_cmpuint(m.bandwidth_mibs, ==, 100);
     g_assert_cmpuint(m.max_downtime_ms, ==, 300);
 }
@@ -846,6 +849,65 @@ check_config_saved(Fx *fx)
                     fake_virt_call_us(fx->fake, FAKE_OP_SHUTDOWN, 0));
     g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
     g_assert_nonnull(strstr(text, "saved by the fake"));
+}
+
+/* The config is a symlink to a 0600 file (VNC passwords may be saved into
+ * it): it must stay a link, the file it names gets the definition, and it
+ * stays 0600 (safety review 7). */
+static void
+set_running_config_symlink(Fx *fx)
+{
+    g_autofree char *src = g_test_build_filename(G_TEST_DIST, "data", "unit", "vm1.xml", NULL);
+    g_autofree char *defs = g_build_filename(fx->tmpdir, "defs", NULL);
+    g_autofree char *target = g_build_filename(defs, "vm1-v3.xml", NULL);
+    g_autofree char *link = g_build_filename(fx->tmpdir, "vm1.xml", NULL);
+    g_autofree char *text = NULL;
+
+    g_assert_true(g_file_get_contents(src, &text, NULL, NULL));
+    g_assert_cmpint(g_mkdir(defs, 0755), ==, 0);
+    g_assert_true(g_file_set_contents(target, text, -1, NULL));
+    g_assert_cmpint(g_chmod(target, 0600), ==, 0);
+    g_assert_cmpint(symlink("defs/vm1-v3.xml", link), ==, 0);
+    set_running(fx);
+}
+
+static void
+check_saved_through_symlink(Fx *fx)
+{
+    g_autofree char *link = g_build_filename(fx->tmpdir, "vm1.xml", NULL);
+    g_autofree char *target = g_build_filename(fx->tmpdir, "defs", "vm1-v3.xml", NULL);
+    g_autofree char *text = NULL;
+    struct stat st;
+
+    check_graceful(fx);
+    g_assert_true(g_file_test(link, G_FILE_TEST_IS_SYMLINK));
+    g_assert_true(g_file_get_contents(target, &text, NULL, NULL));
+    g_assert_nonnull(strstr(text, "saved by the fake"));
+    g_assert_cmpint(g_stat(target, &st), ==, 0);
+    g_assert_cmpint(st.st_mode & 07777, ==, 0600);
+}
+
+/* A config in the middle of an edit (not well-formed): the running domain
+ * is found through the note, and the user's half-done edit is kept. */
+static void
+set_running_config_half_edited(Fx *fx)
+{
+    g_autofree char *path = g_build_filename(fx->tmpdir, "vm1.xml", NULL);
+
+    g_assert_true(g_file_set_contents(path, "<domain type='kvm'><name>vm1</name>", -1, NULL));
+    set_running_with_cache(fx);
+}
+
+static void
+check_half_edit_kept(Fx *fx)
+{
+    g_autofree char *path = g_build_filename(fx->tmpdir, "vm1.xml", NULL);
+    g_autofree char *text = NULL;
+
+    check_graceful(fx);
+    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_DUMP_XML), ==, 0);
+    g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+    g_assert_cmpstr(text, ==, "<domain type='kvm'><name>vm1</name>");
 }
 
 /* Until the child runs the program (not a copy of this process, which under
@@ -1157,6 +1219,14 @@ static const ActionCase cases[] = {
     { "/xvm/actions/stop/save-config", XVM_ACTION_STOP,
       { "OCF_RESKEY_config=@tmp:vm1.xml", "OCF_RESKEY_save_config_on_stop=true" },
       set_running_config_in_tmp, XVM_OCF_SUCCESS, NO_ERROR, NULL, check_config_saved, NULL },
+    { "/xvm/actions/stop/save-config-symlink-0600", XVM_ACTION_STOP,
+      { "OCF_RESKEY_config=@tmp:vm1.xml", "OCF_RESKEY_save_config_on_stop=true" },
+      set_running_config_symlink, XVM_OCF_SUCCESS, NO_ERROR, NULL,
+      check_saved_through_symlink, NULL },
+    { "/xvm/actions/stop/save-config-half-edited", XVM_ACTION_STOP,
+      { "OCF_RESKEY_config=@tmp:vm1.xml", "OCF_RESKEY_save_config_on_stop=true" },
+      set_running_config_half_edited, XVM_OCF_SUCCESS, NO_ERROR, NULL, check_half_edit_kept,
+      NULL },
     /* Stop must work without valid parameters (5.2): the config names the
      * domain, the rest has defaults. */
     { "/xvm/actions/stop/params-invalid", XVM_ACTION_STOP,
@@ -1385,6 +1455,13 @@ static const ActionCase cases[] = {
     /* libvirtd restarted after the connect: one reconnect (item 4). */
     { "/xvm/actions/identity/monitor-reconnects", XVM_ACTION_MONITOR, { NULL },
       set_status_drops_once, XVM_OCF_SUCCESS, NO_ERROR, NULL, check_reconnected, NULL },
+
+    /* libvirt rewrites and deletes NAME.xml in its own directory: a
+     * persistent resource must keep its config elsewhere (review 8). */
+    { "/xvm/actions/validate/persistent-config-in-libvirt-dir", XVM_ACTION_VALIDATE,
+      { "OCF_RESKEY_config=/etc/libvirt/qemu/xvm-unit-vm1.xml", "OCF_RESKEY_persistent=true" },
+      NULL, XVM_OCF_ERR_CONFIGURED, XVM_ERROR_PARAM_INVALID, "libvirt's own directory",
+      check_no_connect, NULL },
 
     /* meta-data, usage and the like are main()'s: run refuses them as 3
      * without touching libvirt. */
