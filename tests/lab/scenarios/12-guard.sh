@@ -6,7 +6,8 @@
 #     refused, and says where the cluster runs it;
 #   - an unrelated domain starts freely;
 #   - a libvirtd restart (the reconnect hook) leaves the running VM alone;
-#   - the hook's own time per start (prepare + start + started) is measured.
+#   - the hook's own time per start (prepare + start + started) is measured,
+#     against a hook that only runs /bin/true.
 . "$(dirname "$0")/../lib.sh"
 
 HOOK_LIMIT_MS=${HOOK_LIMIT_MS:-10}
@@ -58,19 +59,28 @@ assert_eq "$rc" 0 "an unrelated domain starts freely on $b"
 vsh "$b" destroy free >/dev/null 2>&1 || true
 
 # The hook's own cost per start: prepare, start and started for a domain it
-# lets through.
-hook_ms=$(lab exec "$b" sh -c '
-    hook=/etc/libvirt/hooks/qemu.d/50-xvm-domain-guard xml='"$(vm_config free)"'
-    best=999999
-    for i in 1 2 3 4 5 6 7 8 9 10 11; do
-        t0=$(date +%s%N)
-        for op in prepare start started; do "$hook" free $op begin - < "$xml"; done
-        t1=$(date +%s%N); d=$(( (t1 - t0) / 1000 ))
-        echo $d
-    done | sort -n | sed -n 6p')
-hook_ms=$(awk -v us="$hook_ms" 'BEGIN { printf "%.2f", us / 1000 }')
-printf '# hook time per start (prepare+start+started, median of 11): %s ms\n' "$hook_ms"
-assert_le "$hook_ms" "$HOOK_LIMIT_MS" "the guard adds ${hook_ms} ms to a start (<= ${HOOK_LIMIT_MS} ms)"
+# lets through, beyond what any hook that runs one program for prepare costs
+# on this machine at this moment (process start-up alone has been seen from
+# 1.6 to 6 ms here: an absolute bound would measure the machine).
+hook_us() {   # hook_us SCRIPT: median of 11 starts, in microseconds
+    lab exec "$b" sh -c '
+        hook=$1 xml=$2 best=999999
+        for i in 1 2 3 4 5 6 7 8 9 10 11; do
+            t0=$(date +%s%N)
+            for op in prepare start started; do "$hook" free $op begin - < "$xml"; done
+            t1=$(date +%s%N); echo $(( (t1 - t0) / 1000 ))
+        done | sort -n | sed -n 6p' sh "$1" "$(vm_config free)"
+}
+floor_hook=$LAB_DIR/floor-hook.sh
+printf '#!/bin/sh\ncase "$2" in prepare) exec /bin/true ;; esac\nexit 0\n' > "$floor_hook"
+chmod 755 "$floor_hook"
+guard_us=$(hook_us /etc/libvirt/hooks/qemu.d/50-xvm-domain-guard)
+floor_us=$(hook_us "$floor_hook")
+hook_ms=$(awk -v g="$guard_us" -v f="$floor_us" 'BEGIN { printf "%.2f", (g - f) / 1000 }')
+printf '# hook time per start (prepare+start+started, median of 11): guard %s ms, a hook running /bin/true %s ms\n' \
+    "$(awk -v u="$guard_us" 'BEGIN { printf "%.2f", u / 1000 }')" \
+    "$(awk -v u="$floor_us" 'BEGIN { printf "%.2f", u / 1000 }')"
+assert_le "$hook_ms" "$HOOK_LIMIT_MS" "the guard adds ${hook_ms} ms to a start beyond any hook (<= ${HOOK_LIMIT_MS} ms)"
 
 # Live migration both ways goes through the destination's guard.
 for dst in "$b" "$a"; do
