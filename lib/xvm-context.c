@@ -5,6 +5,7 @@
 #include "xvm-cache.h"
 #include "xvm-error.h"
 #include "xvm-log.h"
+#include "xvm-savefile.h"
 #include "xvm-spawn.h"
 #include "xvm-uri.h"
 
@@ -168,6 +169,26 @@ xvm_context_inputs_ok(const XvmContext *ctx, GError **error)
         return TRUE;
     g_propagate_error(error, g_error_copy(cause));
     return FALSE;
+}
+
+gboolean
+xvm_context_config_owned_by_libvirt(const XvmContext *ctx)
+{
+    return ctx->params->persistent
+           && xvm_savefile_in_libvirt_dir(ctx->params->config,
+                                          xvm_savefile_default_libvirt_dirs());
+}
+
+XvmProcScope
+xvm_context_proc_scope(const XvmContext *ctx, gint64 timeout_ms)
+{
+    XvmProcScope scope = {
+        .proc_root = ctx->proc_root,
+        .run_dir = ctx->qemu_run_dir,
+        .timeout_ms = timeout_ms,
+    };
+
+    return scope;
 }
 
 gboolean

@@ -8,6 +8,7 @@
 #include "xvm-domxml.h"
 #include "xvm-guard.h"
 #include "xvm-params.h"
+#include "xvm-proc.h"
 #include "xvm-report.h"
 #include "xvm-request.h"
 #include "xvm-virt.h"
@@ -65,6 +66,14 @@ void xvm_context_remember(XvmContext *ctx);
 /* The parameters and config are usable: FALSE with a copy of the first
  * reason they are not (start and migrate need both). */
 gboolean xvm_context_inputs_ok(const XvmContext *ctx, GError **error);
+
+/* persistent=true with the config inside libvirt's own directory, where
+ * libvirt rewrites NAME.xml at each start and deletes it when a migration
+ * undefines the source. */
+gboolean xvm_context_config_owned_by_libvirt(const XvmContext *ctx);
+
+/* Where and how long the process table may be read for this action. */
+XvmProcScope xvm_context_proc_scope(const XvmContext *ctx, gint64 timeout_ms);
 
 /* A lost or unreachable libvirtd: nothing libvirt says can be had now. */
 gboolean xvm_error_libvirt_unreachable(const GError *error);

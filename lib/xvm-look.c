@@ -265,14 +265,9 @@ look_libvirt(XvmContext *ctx, XvmLook *look, GError **error)
 static XvmProcScope
 proc_scope(const XvmContext *ctx)
 {
-    XvmProcScope scope = {
-        .proc_root = ctx->proc_root,
-        .run_dir = ctx->qemu_run_dir,
-        .timeout_ms = MIN(XVM_PROC_LOOK_MAX_MS,
-                          MAX(xvm_deadline_remaining_ms(&ctx->deadline) / 3, 1)),
-    };
-
-    return scope;
+    return xvm_context_proc_scope(ctx, MIN(XVM_PROC_LOOK_MAX_MS,
+                                           MAX(xvm_deadline_remaining_ms(&ctx->deadline) / 3,
+                                               1)));
 }
 
 /* libvirtd cannot answer: the QEMU processes can, for a local QEMU driver

@@ -7,7 +7,6 @@
 #include "xvm-health.h"
 #include "xvm-log.h"
 #include "xvm-look.h"
-#include "xvm-savefile.h"
 #include "xvm-uri.h"
 
 /* How often a running migration's progress is read. */
@@ -65,8 +64,7 @@ migration_call_new(XvmContext *ctx, const char *target, GError **error)
     /* Undefining the source deletes NAME.xml in libvirt's directory: never
      * when that file is the user's config. */
     call->migration.undefine_source = ctx->params->persistent
-        && !xvm_savefile_in_libvirt_dir(ctx->params->config,
-                                        xvm_savefile_default_libvirt_dirs());
+                                      && !xvm_context_config_owned_by_libvirt(ctx);
     call->migration.bandwidth_mibs = ctx->params->migration_speed_mibs;
     call->migration.max_downtime_ms = ctx->params->migration_downtime_ms;
     return call;

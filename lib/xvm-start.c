@@ -7,7 +7,6 @@
 #include "xvm-health.h"
 #include "xvm-log.h"
 #include "xvm-look.h"
-#include "xvm-savefile.h"
 
 /* Fails early, with XVM_ERROR_NOT_INSTALLED, when this node lacks a file the
  * domain needs: better a ban from this node than a libvirt error later. */
@@ -111,9 +110,7 @@ wait_until_running(XvmContext *ctx, GError **error)
 static void
 warn_libvirt_owned_config(XvmContext *ctx)
 {
-    if (ctx->params->persistent
-        && xvm_savefile_in_libvirt_dir(ctx->params->config,
-                                       xvm_savefile_default_libvirt_dirs()))
+    if (xvm_context_config_owned_by_libvirt(ctx))
         xvm_log_warn("config %s lies in libvirt's own directory and persistent=true: keep"
                      " it elsewhere (libvirt rewrites and deletes files there)",
                      ctx->params->config);

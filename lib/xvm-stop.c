@@ -171,11 +171,8 @@ stop_running_domain(XvmContext *ctx, const XvmLook *look, GError **error)
 static gboolean
 stop_by_process_table(XvmContext *ctx, GError **error)
 {
-    XvmProcScope scope = {
-        .proc_root = ctx->proc_root,
-        .run_dir = ctx->qemu_run_dir,
-        .timeout_ms = xvm_deadline_remaining_ms(&ctx->deadline),
-    };
+    XvmProcScope scope = xvm_context_proc_scope(ctx,
+                                                xvm_deadline_remaining_ms(&ctx->deadline));
     g_autofree char *why = NULL;
 
     xvm_log_warn("libvirt does not answer; stopping the QEMU process of %s", ctx->name);

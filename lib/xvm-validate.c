@@ -7,7 +7,6 @@
 
 #include "xvm-error.h"
 #include "xvm-log.h"
-#include "xvm-savefile.h"
 #include "xvm-uri.h"
 
 static gboolean
@@ -37,9 +36,7 @@ check_config_location(XvmContext *ctx, GError **error)
 {
     GError *cause = NULL;
 
-    if (ctx->params->persistent
-        && xvm_savefile_in_libvirt_dir(ctx->params->config,
-                                       xvm_savefile_default_libvirt_dirs()))
+    if (xvm_context_config_owned_by_libvirt(ctx))
         g_set_error(&cause, XVM_ERROR, XVM_ERROR_PARAM_INVALID,
                     "config %s lies in libvirt's own directory, which persistent=true"
                     " lets libvirt rewrite and delete: keep the config elsewhere",
