@@ -6,7 +6,6 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
-#include <sys/pidfd.h>
 #include <sys/prctl.h>
 #include <string.h>
 #include <unistd.h>
@@ -192,19 +191,6 @@ outcome_as_expected(const Fx *fx, const ActionCase *c)
            && (c->mention == NULL || strstr(fx->error->message, c->mention));
 }
 
-/* A stop pins real processes with pidfd_open, which old kernels and
- * valgrind 3.19 lack. */
-static gboolean
-pidfd_missing(void)
-{
-    int fd = pidfd_open(getpid(), 0);
-
-    if (fd < 0)
-        return TRUE;
-    close(fd);
-    return FALSE;
-}
-
 static void set_connect_fails_real_qemu(Fx *fx);
 
 static void
@@ -214,7 +200,8 @@ test_action(Fx *fx, gconstpointer data)
     gint64 real_start = g_get_monotonic_time();
     g_autofree char *log = NULL;
 
-    if (c->setup == set_connect_fails_real_qemu && pidfd_missing()) {
+    /* A stop pins real processes with pidfd_open. */
+    if (c->setup == set_connect_fails_real_qemu && !xvm_test_pidfd_works()) {
         g_test_skip("no pidfd_open here (old kernel, or valgrind)");
         return;
     }

@@ -1,3 +1,6 @@
+#include <sys/pidfd.h>
+#include <unistd.h>
+
 #include "test-util.h"
 
 #include <signal.h>
@@ -48,4 +51,15 @@ xvm_test_kill_if_running(pid_t pid, const char *program)
     if (pid > 1 && g_file_get_contents(path, &cmdline, NULL, NULL)
         && strcmp(cmdline, program) == 0)
         kill(pid, SIGKILL);
+}
+
+gboolean
+xvm_test_pidfd_works(void)
+{
+    int fd = pidfd_open(getpid(), 0);
+
+    if (fd < 0)
+        return FALSE;
+    close(fd);
+    return TRUE;
 }

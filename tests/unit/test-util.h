@@ -17,3 +17,6 @@ void xvm_test_remove_tree(const char *path);
 /* Kills pid with SIGKILL only if it still runs program (its argv[0]): the
  * test started it, and a recycled pid must never be hit instead. */
 void xvm_test_kill_if_running(pid_t pid, const char *program);
+
+/* Whether pidfd_open works here (old kernels and valgrind 3.19 lack it). */
+gboolean xvm_test_pidfd_works(void);
