@@ -230,6 +230,23 @@ at_exit census_stop
 qemu_pid() { lab exec "$node" cat /run/libvirt/qemu/vm.pid; }
 qemu_alive() { lab exec "$node" kill -0 "$1" 2>/dev/null; }
 
+# rc_ok_in_time LABEL WHAT: the agent run just waited for ($r) answered 0,
+# inside its timeout.
+rc_ok_in_time() {
+    assert_eq "${r% *}" 0 "$1. $2"
+    assert_le "${r#* }" $((TIMEOUT_MS / 1000)) "$1. ... inside the ${TIMEOUT_MS} ms timeout"
+}
+
+# qemu_gone LABEL PID
+qemu_gone() {
+    if qemu_alive "$2"; then
+        not_ok "$1. ... and QEMU pid $2 is really gone"
+        diag "$(lab exec "$node" ps -o pid,stat,etime,args -p "$2" 2>&1 | cut -c1-200)"
+    else
+        ok "$1. ... and QEMU pid $2 is really gone"
+    fi
+}
+
 # by_hand_start: the VM back on $node by hand, its guest up.
 by_hand_start() {
     local boot r
@@ -266,8 +283,7 @@ if sync_mark connected; then
     cont_libvirtd
     diag "a. monitor, libvirtd SIGSTOPped after the connect: rc ${r% *}, ${r#* } s"
     agent_log a
-    assert_eq "${r% *}" 0 "a. monitor, libvirtd hung after the agent connected: running (from the process table; never 7)"
-    assert_le "${r#* }" $((TIMEOUT_MS / 1000)) "a. ... answered inside the ${TIMEOUT_MS} ms timeout"
+    rc_ok_in_time a "monitor, libvirtd hung after the agent connected: running (from the process table; never 7)"
 else
     touch "$SYNC/go"
     agent_wait
@@ -295,14 +311,8 @@ if sync_mark shutdown-sent; then
     r=$R
     diag "b. stop, libvirtd SIGSTOPped after the shutdown request: rc ${r% *}, ${r#* } s"
     agent_log b
-    assert_eq "${r% *}" 0 "b. stop, libvirtd hung after the shutdown request: succeeds"
-    assert_le "${r#* }" $((TIMEOUT_MS / 1000)) "b. ... inside the ${TIMEOUT_MS} ms timeout"
-    if qemu_alive "$pid"; then
-        not_ok "b. ... and QEMU pid $pid is really gone"
-        diag "$(lab exec "$node" ps -o pid,stat,etime,args -p "$pid" 2>&1 | cut -c1-200)"
-    else
-        ok "b. ... and QEMU pid $pid is really gone"
-    fi
+    rc_ok_in_time b "stop, libvirtd hung after the shutdown request: succeeds"
+    qemu_gone b "$pid"
 else
     agent_wait
     r=$R
@@ -330,8 +340,7 @@ if sync_mark connected; then
     r=$R
     diag "c1. monitor, libvirtd restarted between connect and first call: rc ${r% *}, ${r#* } s"
     agent_log c1
-    assert_eq "${r% *}" 0 "c1. monitor, libvirtd restarted after the agent connected: running"
-    assert_le "${r#* }" $((TIMEOUT_MS / 1000)) "c1. ... inside the ${TIMEOUT_MS} ms timeout"
+    rc_ok_in_time c1 "monitor, libvirtd restarted after the agent connected: running"
 else
     touch "$SYNC/go"
     agent_wait
@@ -351,8 +360,7 @@ if sync_mark connected; then
     r=$R
     diag "c2. monitor, libvirtd down at the first call, back 1 s later: rc ${r% *}, ${r#* } s"
     agent_log c2
-    assert_eq "${r% *}" 0 "c2. monitor, libvirtd gone after the agent connected: running"
-    assert_le "${r#* }" $((TIMEOUT_MS / 1000)) "c2. ... inside the ${TIMEOUT_MS} ms timeout"
+    rc_ok_in_time c2 "monitor, libvirtd gone after the agent connected: running"
 else
     touch "$SYNC/go"
     agent_wait
@@ -378,13 +386,8 @@ if sync_mark shutdown-sent; then
     r=$R
     diag "c3. stop, libvirtd restarted during the graceful shutdown: rc ${r% *}, ${r#* } s"
     agent_log c3
-    assert_eq "${r% *}" 0 "c3. stop, libvirtd restarted while the stop is in progress: succeeds"
-    assert_le "${r#* }" $((TIMEOUT_MS / 1000)) "c3. ... inside the ${TIMEOUT_MS} ms timeout"
-    if qemu_alive "$pid"; then
-        not_ok "c3. ... and QEMU pid $pid is really gone"
-    else
-        ok "c3. ... and QEMU pid $pid is really gone"
-    fi
+    rc_ok_in_time c3 "stop, libvirtd restarted while the stop is in progress: succeeds"
+    qemu_gone c3 "$pid"
     s=$(domain_state "$node" vm)
     check "c3. ... and libvirt does not see vm running (it says '$s')" \
         test "$s" = absent -o "$s" = "shut off"
