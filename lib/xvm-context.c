@@ -20,6 +20,10 @@ context_load_inputs(XvmContext *ctx)
 
     if (!xvm_params_parse(ctx->env, &ctx->params, &ctx->params_error))
         xvm_log_debug("parameters: %s", ctx->params_error->message);
+    /* Every action says it, every monitor included: the user sees it long
+     * before a failover's start relies on the reading used instead. */
+    for (guint i = 0; i < ctx->params->problems->len; i++)
+        xvm_log_warn("%s", (const char *) g_ptr_array_index(ctx->params->problems, i));
     if (ctx->params->config[0] == '\0') {
         g_set_error(&ctx->config_error, XVM_ERROR, XVM_ERROR_PARAM_MISSING,
                     "parameter config is required");
@@ -28,6 +32,15 @@ context_load_inputs(XvmContext *ctx)
     absolute = g_canonicalize_filename(ctx->params->config, NULL);
     ctx->by_hand_owner = g_strconcat(XVM_BY_HAND_PREFIX, absolute, NULL);
     ctx->config = xvm_domxml_load(ctx->params->config, &ctx->config_error);
+}
+
+static void
+set_qemu_run_dir(XvmContext *ctx)
+{
+    g_free(ctx->qemu_run_dir);
+    ctx->qemu_run_dir = xvm_uri_qemu_run_dir(ctx->params->hypervisor,
+                                             xvm_env_get(ctx->env, "XDG_RUNTIME_DIR"),
+                                             xvm_env_get(ctx->env, "XVM_QEMU_RUN_DIR"));
 }
 
 /* Until a look finds what runs, the action is about config's domain, or
@@ -58,9 +71,7 @@ xvm_context_new(const XvmRequest *req, const XvmEnv *env, XvmVirt *virt, XvmNowF
     if (req->by_hand)
         ctx->report = xvm_report_new();
     context_load_inputs(ctx);
-    ctx->qemu_run_dir = xvm_uri_qemu_run_dir(ctx->params->hypervisor,
-                                             xvm_env_get(env, "XDG_RUNTIME_DIR"),
-                                             xvm_env_get(env, "XVM_QEMU_RUN_DIR"));
+    set_qemu_run_dir(ctx);
     context_choose_domain(ctx);
     return ctx;
 }
@@ -87,14 +98,36 @@ xvm_context_free(XvmContext *ctx)
     g_free(ctx);
 }
 
+/* hypervisor unset and no default configured: libvirt picks, as it does
+ * for "virsh uri", and from then on the action knows which hypervisor it
+ * looks at (until then the process table cannot speak for it). */
+static gboolean
+connect_to_default(XvmContext *ctx, gint64 timeout_ms, GError **error)
+{
+    char *uri;
+
+    if (!ctx->virt->ops->connect(ctx->virt, NULL, timeout_ms, error))
+        return FALSE;
+    uri = ctx->virt->ops->uri(ctx->virt, error);
+    if (uri == NULL)
+        return FALSE;
+    xvm_log_debug("hypervisor unset: libvirt's default is %s", uri);
+    g_free(ctx->params->hypervisor);
+    ctx->params->hypervisor = uri;
+    set_qemu_run_dir(ctx);
+    return TRUE;
+}
+
 gboolean
 xvm_context_connect(XvmContext *ctx, gint64 max_ms, GError **error)
 {
     gint64 budget = MIN(max_ms, xvm_deadline_remaining_ms(&ctx->deadline));
 
     budget = MIN(budget, XVM_CONNECT_MAX_MS);
-    return ctx->virt->ops->connect(ctx->virt, ctx->params->hypervisor, MAX(budget, 1),
-                                   error);
+    if (ctx->params->hypervisor[0] != '\0')
+        return ctx->virt->ops->connect(ctx->virt, ctx->params->hypervisor, MAX(budget, 1),
+                                       error);
+    return connect_to_default(ctx, MAX(budget, 1), error);
 }
 
 XvmDomainRef

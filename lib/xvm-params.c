@@ -4,6 +4,7 @@
 
 #include "xvm-error.h"
 #include "xvm-metadata.h"
+#include "xvm-uri.h"
 
 /* Integer parameters: the largest value that makes sense, to refuse typos
  * such as a timeout in ms where seconds are asked for. */
@@ -15,23 +16,28 @@ static const struct {
     { "migrateport", 65535 },
     { "migration_speed", 1024 * 1024 },     /* 1 TiB/s */
     { "migration_downtime", 3600 * 1000 },
+    { "migration_progress_timeout", 3600 },
 };
 
 gboolean
 xvm_parse_bool(const char *text, gboolean *out)
 {
-    static const char *const yes[] = { "true", "yes", "on", "1", "y" };
-    static const char *const no[] = { "false", "no", "off", "0", "n" };
+    /* ocf_is_true's list, case and all (ocf-shellfuncs). */
+    static const char *const ocf_true[] = {
+        "yes", "true", "1", "YES", "TRUE", "True", "ja", "on", "ON",
+    };
+    static const char *const plainly_false[] = { "", "no", "false", "off", "0", "n", "nein" };
 
-    for (gsize i = 0; i < G_N_ELEMENTS(yes); i++) {
-        if (g_ascii_strcasecmp(text, yes[i]) == 0) {
+    *out = FALSE;
+    for (gsize i = 0; i < G_N_ELEMENTS(ocf_true); i++) {
+        if (strcmp(text, ocf_true[i]) == 0) {
             *out = TRUE;
             return TRUE;
         }
-        if (g_ascii_strcasecmp(text, no[i]) == 0) {
-            *out = FALSE;
+    }
+    for (gsize i = 0; i < G_N_ELEMENTS(plainly_false); i++) {
+        if (g_ascii_strcasecmp(text, plainly_false[i]) == 0)
             return TRUE;
-        }
     }
     return FALSE;
 }
@@ -46,32 +52,49 @@ integer_limit(const char *name)
     return G_MAXINT32;
 }
 
-/* Checks one raw value against its declared type. */
+static void
+add_problem(XvmParams *p, const char *format, ...) G_GNUC_PRINTF(2, 3);
+
+static void
+add_problem(XvmParams *p, const char *format, ...)
+{
+    va_list args;
+
+    va_start(args, format);
+    g_ptr_array_add(p->problems, g_strdup_vprintf(format, args));
+    va_end(args);
+}
+
 static gboolean
-check_type(const XvmParamSpec *spec, const char *value, GError **error)
+integer_is_valid(const char *name, const char *value)
+{
+    return value[0] == '\0'
+           || g_ascii_string_to_unsigned(value, 10, 0, integer_limit(name), NULL, NULL);
+}
+
+/* Checks one raw value against its declared type; a value of the wrong
+ * type is a problem, read as described in the message. */
+static void
+check_type(XvmParams *p, const XvmParamSpec *spec, const char *value)
 {
     gboolean flag;
-    guint64 number;
-    guint64 max = integer_limit(spec->name);
 
     switch (spec->type) {
     case XVM_PARAM_STRING:
-        return TRUE;
+        return;
     case XVM_PARAM_BOOLEAN:
-        if (xvm_parse_bool(value, &flag))
-            return TRUE;
-        g_set_error(error, XVM_ERROR, XVM_ERROR_PARAM_INVALID,
-                    "%s=\"%s\" is not a boolean (use true or false)", spec->name, value);
-        return FALSE;
+        if (!xvm_parse_bool(value, &flag))
+            add_problem(p, "%s=\"%s\" is not a boolean; read as false, as VirtualDomain"
+                        " reads it (write true or false)", spec->name, value);
+        return;
     case XVM_PARAM_INTEGER:
-        if (value[0] == '\0' || g_ascii_string_to_unsigned(value, 10, 0, max, &number, NULL))
-            return TRUE;
-        g_set_error(error, XVM_ERROR, XVM_ERROR_PARAM_INVALID,
-                    "%s=\"%s\" is not a whole number from 0 to %" G_GUINT64_FORMAT,
-                    spec->name, value, max);
-        return FALSE;
+        if (!integer_is_valid(spec->name, value))
+            add_problem(p, "%s=\"%s\" is not a whole number from 0 to %" G_GUINT64_FORMAT
+                        "; the default (%s) is used", spec->name, value,
+                        integer_limit(spec->name),
+                        spec->default_value[0] ? spec->default_value : "unset");
+        return;
     }
-    return TRUE;
 }
 
 /* The value of a parameter after defaults; types already checked. */
@@ -99,6 +122,9 @@ param_int(const XvmEnv *env, const char *name, gint64 unset)
 {
     const char *value = param_value(env, name);
 
+    if (!integer_is_valid(name, value))
+        value = xvm_metadata_param(name)->default_value;
+
     return value[0] ? (gint64) g_ascii_strtoull(value, NULL, 10) : unset;
 }
 
@@ -109,24 +135,25 @@ param_str(const XvmEnv *env, const char *name)
 }
 
 static gboolean
-check_all_types(const XvmEnv *env, GError **error)
+check_all_types(XvmParams *p, const XvmEnv *env, GError **error)
 {
     gsize count;
     const XvmParamSpec *specs = xvm_metadata_params(&count);
+    gboolean ok = TRUE;
 
     for (gsize i = 0; i < count; i++) {
         const XvmParamSpec *spec = &specs[i];
         const char *value = xvm_env_param(env, spec->name);
 
-        if (spec->required && (value == NULL || value[0] == '\0')) {
+        if (spec->required && (value == NULL || value[0] == '\0') && ok) {
             g_set_error(error, XVM_ERROR, XVM_ERROR_PARAM_MISSING,
                         "parameter %s is required", spec->name);
-            return FALSE;
+            ok = FALSE;
         }
-        if (value && !check_type(spec, value, error))
-            return FALSE;
+        if (value)
+            check_type(p, spec, value);
     }
-    return TRUE;
+    return ok;
 }
 
 gboolean
@@ -163,20 +190,27 @@ xvm_parse_shutdown_modes(const char *text, guint *out, GError **error)
     return TRUE;
 }
 
-static gboolean
-parse_migration_type(const char *text, XvmMigrationType *out, GError **error)
+static XvmMigrationType
+parse_migration_type(XvmParams *p, const char *text)
 {
-    if (strcmp(text, "live") == 0 || text[0] == '\0') {
-        *out = XVM_MIGRATION_LIVE;
-        return TRUE;
-    }
-    if (strcmp(text, "paused") == 0) {
-        *out = XVM_MIGRATION_PAUSED;
-        return TRUE;
-    }
-    g_set_error(error, XVM_ERROR, XVM_ERROR_PARAM_INVALID,
-                "migration_type=\"%s\" unknown: use live or paused", text);
-    return FALSE;
+    if (strcmp(text, "paused") == 0)
+        return XVM_MIGRATION_PAUSED;
+    if (strcmp(text, "live") != 0 && text[0] != '\0')
+        add_problem(p, "migration_type=\"%s\" unknown (use live or paused); live is used",
+                    text);
+    return XVM_MIGRATION_LIVE;
+}
+
+static guint
+parse_shutdown_modes(XvmParams *p, const char *text)
+{
+    g_autoptr(GError) error = NULL;
+    guint modes;
+
+    if (xvm_parse_shutdown_modes(text, &modes, &error))
+        return modes;
+    add_problem(p, "%s; the hypervisor's default shutdown is used", error->message);
+    return 0;
 }
 
 /* config must be an absolute path: a relative one depends on the cwd
@@ -192,39 +226,49 @@ check_config_path(const char *config, GError **error)
     return TRUE;
 }
 
-/* The %n templates may hold only %n and %%: anything else is a typo that
- * would otherwise reach libvirt as a literal. */
-static gboolean
-check_template(const char *name, const char *value, GError **error)
+/* The %n templates may hold only %n and %%: anything else is most likely a
+ * typo.  It is passed on as it is, as VirtualDomain does. */
+static void
+check_template(XvmParams *p, const char *name, const char *value)
 {
-    for (const char *p = strchr(value, '%'); p; p = strchr(p + 2, '%')) {
-        if (p[1] != 'n' && p[1] != '%') {
-            g_set_error(error, XVM_ERROR, XVM_ERROR_PARAM_INVALID,
-                        "%s=\"%s\": only %%n (target node) and %%%% are allowed",
-                        name, value);
-            return FALSE;
+    for (const char *pct = strchr(value, '%'); pct; pct = strchr(pct + 2, '%')) {
+        if (pct[1] != 'n' && pct[1] != '%') {
+            add_problem(p, "%s=\"%s\": only %%n (target node) and %%%% are expanded;"
+                        " the rest is passed on as it is", name, value);
+            return;
         }
     }
-    return TRUE;
 }
 
-static gboolean
-check_combinations(const XvmParams *p, GError **error)
+/* The readings VirtualDomain gives values it cannot use, so that a resource
+ * that worked there works the same here. */
+static void
+check_soft_rules(XvmParams *p)
 {
-    if (!check_config_path(p->config, error)
-        || !check_template("remoteuri", p->remoteuri, error)
-        || !check_template("migrateuri", p->migrateuri, error))
+    check_template(p, "remoteuri", p->remoteuri);
+    check_template(p, "migrateuri", p->migrateuri);
+    if (p->migration_user[0] && !g_regex_match_simple("^[a-z_][-a-z0-9_.]*$",
+                                                      p->migration_user, 0, 0)) {
+        add_problem(p, "migration_user=\"%s\" is not a user name; ignored, as"
+                    " VirtualDomain ignores it", p->migration_user);
+        p->migration_user[0] = '\0';
+    }
+    if (p->sync_config_on_stop)
+        p->save_config_on_stop = TRUE;
+}
+
+/* What no reading makes safe: a relative config depends on the cwd
+ * Pacemaker gives the agent, and a wrong URI would look at another
+ * hypervisor and find nothing there. */
+static gboolean
+check_hard_rules(const XvmParams *p, GError **error)
+{
+    if (!check_config_path(p->config, error))
         return FALSE;
-    if (p->hypervisor[0] == '\0' || strstr(p->hypervisor, ":/") == NULL) {
+    if (p->hypervisor[0] != '\0' && strstr(p->hypervisor, ":/") == NULL) {
         g_set_error(error, XVM_ERROR, XVM_ERROR_PARAM_INVALID,
                     "hypervisor=\"%s\" is not a libvirt URI such as qemu:///system",
                     p->hypervisor);
-        return FALSE;
-    }
-    if (p->migration_user[0] && !g_regex_match_simple("^[a-z_][-a-z0-9_.]*$",
-                                                      p->migration_user, 0, 0)) {
-        g_set_error(error, XVM_ERROR, XVM_ERROR_PARAM_INVALID,
-                    "migration_user=\"%s\" is not a user name", p->migration_user);
         return FALSE;
     }
     return TRUE;
@@ -237,11 +281,23 @@ fill_strings(XvmParams *p, const XvmEnv *env)
 
     p->config = param_str(env, "config");
     p->hypervisor = param_str(env, "hypervisor");
+    if (p->hypervisor[0] == '\0') {
+        char *fallback = xvm_uri_default_hypervisor(env);
+
+        if (fallback) {
+            g_free(p->hypervisor);
+            p->hypervisor = fallback;
+        }
+    }
     p->migration_transport = param_str(env, "migration_transport");
     p->migration_user = param_str(env, "migration_user");
     p->migration_network_suffix = param_str(env, "migration_network_suffix");
     p->remoteuri = param_str(env, "remoteuri");
     p->migrateuri = param_str(env, "migrateuri");
+    p->migrate_options = param_str(env, "migrate_options");
+    p->snapshot = param_str(env, "snapshot");
+    p->backingfile = param_str(env, "backingfile");
+    p->copyindirs = param_str(env, "copyindirs");
     p->monitor_scripts = g_strsplit_set(g_strstrip(scripts), " \t", -1);
     /* g_strsplit_set leaves empty words between repeated separators. */
     for (gsize r = 0, w = 0;; r++) {
@@ -266,25 +322,36 @@ fill_numbers(XvmParams *p, const XvmEnv *env)
     p->migrateport = (int) param_int(env, "migrateport", 0);
     p->migration_speed_mibs = (guint64) param_int(env, "migration_speed", 0);
     p->migration_downtime_ms = (guint64) param_int(env, "migration_downtime", 0);
+    p->migration_progress_timeout_s = param_int(env, "migration_progress_timeout", 0);
+    p->migration_auto_converge = param_bool(env, "migration_auto_converge");
+    p->migration_postcopy = param_bool(env, "migration_postcopy");
+    p->sync_config_on_stop = param_bool(env, "sync_config_on_stop");
+    p->start_resources = param_bool(env, "start_resources");
+    p->stateless = param_bool(env, "stateless");
+    p->autoset_utilization_cpu = param_bool(env, "autoset_utilization_cpu");
+    p->autoset_utilization_host_memory = param_bool(env, "autoset_utilization_host_memory");
+    p->autoset_utilization_hv_memory = param_bool(env, "autoset_utilization_hv_memory");
+    p->unset_utilization_cpu = param_bool(env, "unset_utilization_cpu");
+    p->unset_utilization_host_memory = param_bool(env, "unset_utilization_host_memory");
+    p->unset_utilization_hv_memory = param_bool(env, "unset_utilization_hv_memory");
 }
 
 gboolean
 xvm_params_parse(const XvmEnv *env, XvmParams **out, GError **error)
 {
     g_autoptr(XvmParams) p = g_new0(XvmParams, 1);
-    gboolean types_ok = check_all_types(env, error);
+    gboolean required_ok;
 
-    /* Fill even when a type is wrong: stop still needs config. */
+    p->problems = g_ptr_array_new_with_free_func(g_free);
+    required_ok = check_all_types(p, env, error);
+    /* Fill even when config is missing: stop still needs the rest. */
     fill_strings(p, env);
     fill_numbers(p, env);
+    p->migration_type = parse_migration_type(p, param_value(env, "migration_type"));
+    p->shutdown_modes = parse_shutdown_modes(p, param_value(env, "shutdown_mode"));
+    check_soft_rules(p);
     *out = g_steal_pointer(&p);
-    if (!types_ok)
-        return FALSE;
-    return parse_migration_type(param_value(env, "migration_type"),
-                                &(*out)->migration_type, error)
-           && xvm_parse_shutdown_modes(param_value(env, "shutdown_mode"),
-                                       &(*out)->shutdown_modes, error)
-           && check_combinations(*out, error);
+    return required_ok && check_hard_rules(*out, error);
 }
 
 void
@@ -300,5 +367,11 @@ xvm_params_free(XvmParams *p)
     g_free(p->migration_network_suffix);
     g_free(p->remoteuri);
     g_free(p->migrateuri);
+    g_free(p->migrate_options);
+    g_free(p->snapshot);
+    g_free(p->backingfile);
+    g_free(p->copyindirs);
+    if (p->problems)
+        g_ptr_array_unref(p->problems);
     g_free(p);
 }

@@ -1,6 +1,7 @@
 #include "xvm-uri.h"
 
 #include <string.h>
+#include <unistd.h>
 
 #include "xvm-error.h"
 
@@ -140,4 +141,58 @@ xvm_uri_qemu_run_dir(const char *uri, const char *xdg_runtime_dir, const char *o
         return NULL;
     /* libvirt's virGetUserRuntimeDirectory() + "/qemu/run" (seen with 9.0). */
     return g_build_filename(xdg_runtime_dir, "libvirt", "qemu", "run", NULL);
+}
+
+static char *
+libvirt_conf_path(const XvmEnv *env)
+{
+    const char *override = xvm_env_get(env, "XVM_LIBVIRT_CONF");
+    const char *config_home = xvm_env_get(env, "XDG_CONFIG_HOME");
+    const char *home = xvm_env_get(env, "HOME");
+
+    if (override && override[0])
+        return g_strdup(override);
+    if (geteuid() == 0)
+        return g_strdup("/etc/libvirt/libvirt.conf");
+    if (config_home && config_home[0])
+        return g_build_filename(config_home, "libvirt", "libvirt.conf", NULL);
+    if (home && home[0])
+        return g_build_filename(home, ".config", "libvirt", "libvirt.conf", NULL);
+    return NULL;
+}
+
+/* The last uri_default = "..." line, as libvirt's config parser keeps the
+ * last assignment. */
+static char *
+conf_uri_default(const char *text)
+{
+    g_autoptr(GRegex) line = g_regex_new("^[ \t]*uri_default[ \t]*=[ \t]*\"([^\"]*)\"",
+                                         G_REGEX_MULTILINE, 0, NULL);
+    g_autoptr(GMatchInfo) match = NULL;
+    char *found = NULL;
+
+    g_regex_match(line, text, 0, &match);
+    while (g_match_info_matches(match)) {
+        g_free(found);
+        found = g_match_info_fetch(match, 1);
+        g_match_info_next(match, NULL);
+    }
+    return found;
+}
+
+char *
+xvm_uri_default_hypervisor(const XvmEnv *env)
+{
+    const char *from_env = xvm_env_get(env, "LIBVIRT_DEFAULT_URI");
+    g_autofree char *path = NULL;
+    g_autofree char *text = NULL;
+    g_autofree char *found = NULL;
+
+    if (from_env && from_env[0])
+        return g_strdup(from_env);
+    path = libvirt_conf_path(env);
+    if (path == NULL || !g_file_get_contents(path, &text, NULL, NULL))
+        return NULL;
+    found = conf_uri_default(text);
+    return found && found[0] ? g_steal_pointer(&found) : NULL;
 }

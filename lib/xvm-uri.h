@@ -32,3 +32,10 @@ char *xvm_uri_migration(const XvmParams *params, const char *node);
  * else.  The environment is passed in so that this stays a pure function. */
 char *xvm_uri_qemu_run_dir(const char *uri, const char *xdg_runtime_dir,
                            const char *override);
+
+/* The URI "virsh uri" gives without -c, as far as it can be known without
+ * connecting: $LIBVIRT_DEFAULT_URI, else uri_default in libvirt.conf
+ * (/etc/libvirt/libvirt.conf for root, the user's config dir otherwise;
+ * $XVM_LIBVIRT_CONF replaces the path, for tests).  NULL when neither says:
+ * then only libvirt itself can tell, once connected. */
+char *xvm_uri_default_hypervisor(const XvmEnv *env);

@@ -3,10 +3,12 @@
  * migration URIs).  Silent on success unless run by hand. */
 #include "xvm-actions.h"
 
+#include <string.h>
 #include <unistd.h>
 
 #include "xvm-error.h"
 #include "xvm-log.h"
+#include "xvm-metadata.h"
 #include "xvm-uri.h"
 
 static gboolean
@@ -21,11 +23,66 @@ check(XvmContext *ctx, gboolean ok, GError **error, GError *cause, const char *w
     return FALSE;
 }
 
+/* Values the other actions read as VirtualDomain would (and warn about)
+ * fail here: validate-all is where a person learns of them, long before a
+ * failover depends on them. */
+static GError *
+params_problem(const XvmContext *ctx)
+{
+    GPtrArray *problems = ctx->params->problems;
+    g_autofree char *joined = NULL;
+
+    if (ctx->params_error)
+        return g_error_copy(ctx->params_error);
+    if (problems->len == 0)
+        return NULL;
+    g_ptr_array_add(problems, NULL);
+    joined = g_strjoinv("; ", (char **) problems->pdata);
+    g_ptr_array_set_size(problems, problems->len - 1);
+    return g_error_new(XVM_ERROR, XVM_ERROR_PARAM_INVALID, "%s", joined);
+}
+
+static gint
+compare_names(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(const char *const *) a, *(const char *const *) b);
+}
+
+/* A parameter this agent does not know is most often a typo of one it
+ * does; Pacemaker's own OCF_RESKEY_CRM_meta_* are not parameters. */
+static void
+warn_unknown_params(XvmContext *ctx)
+{
+    GHashTableIter iter;
+    gpointer key;
+    g_autoptr(GPtrArray) names = g_ptr_array_new();
+
+    g_hash_table_iter_init(&iter, ctx->env->vars);
+    while (g_hash_table_iter_next(&iter, &key, NULL)) {
+        const char *name = key;
+
+        if (g_str_has_prefix(name, "OCF_RESKEY_")
+            && !g_str_has_prefix(name, "OCF_RESKEY_CRM_meta_")
+            && xvm_metadata_param(name + strlen("OCF_RESKEY_")) == NULL)
+            g_ptr_array_add(names, (gpointer) (name + strlen("OCF_RESKEY_")));
+    }
+    g_ptr_array_sort(names, compare_names);
+    for (guint i = 0; i < names->len; i++) {
+        const char *name = g_ptr_array_index(names, i);
+
+        xvm_report_add(ctx->report, XVM_CHECK_WARN, "unknown parameter %s: ignored (a typo?"
+                       " see meta-data for the names)", name);
+        xvm_log_warn("unknown parameter %s is ignored (a typo? see meta-data for the names)",
+                     name);
+    }
+}
+
 static gboolean
 check_params(XvmContext *ctx, GError **error)
 {
-    GError *cause = ctx->params_error ? g_error_copy(ctx->params_error) : NULL;
+    GError *cause = params_problem(ctx);
 
+    warn_unknown_params(ctx);
     return check(ctx, cause == NULL, error, cause, "parameters");
 }
 

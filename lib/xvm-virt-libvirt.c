@@ -268,12 +268,13 @@ lv_connect(XvmVirt *v, const char *uri, gint64 timeout_ms, GError **error)
     if (!connect_wait(a, timeout_ms)) {
         g_set_error(error, XVM_ERROR, XVM_ERROR_CONNECT,
                     "libvirt at %s did not answer within %" G_GINT64_FORMAT " ms",
-                    uri, timeout_ms);
+                    uri ? uri : "its default URI", timeout_ms);
         connect_attempt_unref(a);
         return FALSE;
     }
     if (a->conn == NULL) {
-        g_set_error(error, XVM_ERROR, XVM_ERROR_CONNECT, "cannot connect to %s: %s", uri,
+        g_set_error(error, XVM_ERROR, XVM_ERROR_CONNECT, "cannot connect to %s: %s",
+                    uri ? uri : "libvirt's default URI",
                     a->err && a->err->message ? a->err->message : "unknown error");
         connect_attempt_unref(a);
         return FALSE;
@@ -282,6 +283,22 @@ lv_connect(XvmVirt *v, const char *uri, gint64 timeout_ms, GError **error)
     connect_attempt_unref(a);
     virConnectSetKeepAlive(priv->conn, KEEPALIVE_INTERVAL_S, KEEPALIVE_COUNT);
     return TRUE;
+}
+
+static char *
+lv_uri(XvmVirt *v, GError **error)
+{
+    LibvirtPriv *priv = v->priv;
+    char *uri = priv->conn ? virConnectGetURI(priv->conn) : NULL;
+    char *copy;
+
+    if (uri == NULL) {
+        set_error_from_libvirt(priv, error, "asking libvirt for its URI");
+        return NULL;
+    }
+    copy = g_strdup(uri);
+    free(uri);
+    return copy;
 }
 
 static virDomainPtr
@@ -647,6 +664,7 @@ lv_free(XvmVirt *v)
 
 static const XvmVirtOps libvirt_ops = {
     .connect = lv_connect,
+    .uri = lv_uri,
     .status = lv_status,
     .marker = lv_marker,
     .list_active = lv_list_active,

@@ -58,8 +58,11 @@ typedef struct XvmVirt XvmVirt;
  * XVM_ERROR_CONNECT, told by the connection's state and libvirt's error
  * codes, never by message text (which is translated). */
 typedef struct {
-    /* Connects; after a lost connection, opens a new one. */
+    /* Connects; after a lost connection, opens a new one.  uri NULL: libvirt's
+     * default, which uri() then names. */
     gboolean (*connect)(XvmVirt *v, const char *uri, gint64 timeout_ms, GError **error);
+    /* The URI of the open connection, as libvirt names it. */
+    char *(*uri)(XvmVirt *v, GError **error);
     gboolean (*status)(XvmVirt *v, const XvmDomainRef *ref, XvmDomainStatus *out,
                        GError **error);
     /* The instance our marker in the domain names; *instance NULL when the

@@ -214,6 +214,14 @@ fake_connect(XvmVirt *v, const char *uri, gint64 timeout_ms, GError **error)
     return end(f, TRUE);
 }
 
+static char *
+fake_uri(XvmVirt *v, GError **error)
+{
+    (void) v;
+    (void) error;
+    return g_strdup("qemu:///system");
+}
+
 static gboolean
 fake_status(XvmVirt *v, const XvmDomainRef *ref, XvmDomainStatus *out, GError **error)
 {
@@ -465,6 +473,7 @@ fake_free(XvmVirt *v)
 
 static const XvmVirtOps fake_ops = {
     .connect = fake_connect,
+    .uri = fake_uri,
     .status = fake_status,
     .marker = fake_marker,
     .list_active = fake_list_active,

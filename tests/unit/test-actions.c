@@ -144,6 +144,8 @@ fx_setup(Fx *fx, gconstpointer data)
     /* The hook guard's files go here, never into this host's /run and
      * /var/lib/libvirt. */
     xvm_env_set(fx->env, "XVM_GUARD_ROOT", guard);
+    /* hypervisor unset: libvirt's default, never this host's libvirt.conf. */
+    xvm_env_set(fx->env, "XVM_LIBVIRT_CONF", "/nonexistent/xvm-unit/libvirt.conf");
     xvm_env_set(fx->env, "OCF_RESKEY_config", config);
     xvm_env_set(fx->env, "HA_RSCTMP", rsctmp);
     xvm_env_set(fx->env, "OCF_RESOURCE_INSTANCE", INSTANCE);
@@ -806,7 +808,10 @@ static void
 check_connected(Fx *fx)
 {
     g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_CONNECT), ==, 1);
-    g_assert_cmpstr(fake_virt_last_arg(fx->fake, FAKE_OP_CONNECT), ==, "qemu:///system");
+    /* hypervisor unset: libvirt's default, and then the URI libvirt names. */
+    g_assert_null(fake_virt_last_arg(fx->fake, FAKE_OP_CONNECT));
+    if (fx->rc == XVM_OCF_SUCCESS)
+        g_assert_cmpstr(fx->ctx->params->hypervisor, ==, "qemu:///system");
 }
 
 /* ---- more stop and migrate details ------------------------------------------------------- */
@@ -1158,9 +1163,15 @@ static const ActionCase cases[] = {
     /* Already here but broken: the cluster must stop it first, not trust it. */
     { "/xvm/actions/start/already-failed", XVM_ACTION_START, { NULL }, set_paused_ioerror,
       XVM_OCF_ERR_GENERIC, XVM_ERROR_DOMAIN_FAILED, "stop it first", check_no_create, NULL },
-    { "/xvm/actions/start/params-invalid", XVM_ACTION_START,
-      { "OCF_RESKEY_migration_type=foo" }, NULL, XVM_OCF_ERR_CONFIGURED,
-      XVM_ERROR_PARAM_INVALID, "migration_type", check_nothing_asked, NULL },
+    /* A value VirtualDomain would have tolerated must not turn a failover's
+     * start into rc 6: it is read as documented, with a warning. */
+    { "/xvm/actions/start/params-uninterpretable", XVM_ACTION_START,
+      { "OCF_RESKEY_migration_type=foo", "OCF_RESKEY_force_stop=maybe" }, NULL,
+      XVM_OCF_SUCCESS, NO_ERROR, NULL, check_created_with_marker, NULL },
+    /* A wrong URI would look at another hypervisor and find nothing. */
+    { "/xvm/actions/start/hypervisor-not-uri", XVM_ACTION_START,
+      { "OCF_RESKEY_hypervisor=qemu-system" }, NULL, XVM_OCF_ERR_CONFIGURED,
+      XVM_ERROR_PARAM_INVALID, "hypervisor", check_nothing_asked, NULL },
     /* Not there on this node: 5 bans this node only (5.1). */
     { "/xvm/actions/start/config-unreadable", XVM_ACTION_START, { NO_CONFIG }, NULL,
       XVM_OCF_ERR_INSTALLED, XVM_ERROR_CONFIG_UNREADABLE, "/nonexistent/xvm-unit/vm1.xml",
@@ -1326,8 +1337,8 @@ static const ActionCase cases[] = {
       XVM_OCF_ERR_GENERIC, XVM_ERROR_PARAM_INVALID, "node2;reboot", check_nothing_asked,
       NULL },
     { "/xvm/actions/migrate_to/params-invalid", XVM_ACTION_MIGRATE_TO,
-      { MIGRATE_ENV, "OCF_RESKEY_migration_type=foo" }, set_running, XVM_OCF_ERR_GENERIC,
-      XVM_ERROR_PARAM_INVALID, "migration_type", check_nothing_asked, NULL },
+      { MIGRATE_ENV, "OCF_RESKEY_hypervisor=qemu-system" }, set_running, XVM_OCF_ERR_GENERIC,
+      XVM_ERROR_PARAM_INVALID, "hypervisor", check_nothing_asked, NULL },
 
     /* migrate_from */
     { "/xvm/actions/migrate_from/no-source", XVM_ACTION_MIGRATE_FROM,
@@ -1350,6 +1361,12 @@ static const ActionCase cases[] = {
     { "/xvm/actions/validate/level-0-bad-param", XVM_ACTION_VALIDATE,
       { "OCF_RESKEY_migrateport=70000" }, NULL, XVM_OCF_ERR_CONFIGURED,
       XVM_ERROR_PARAM_INVALID, "migrateport", check_no_connect, NULL },
+    { "/xvm/actions/validate/level-0-bool-yes", XVM_ACTION_VALIDATE,
+      { "OCF_RESKEY_autoset_utilization_cpu=Yes" }, NULL, XVM_OCF_ERR_CONFIGURED,
+      XVM_ERROR_PARAM_INVALID, "read as false", check_no_connect, NULL },
+    { "/xvm/actions/validate/level-0-bool-ja", XVM_ACTION_VALIDATE,
+      { "OCF_RESKEY_stateless=ja", "OCF_RESKEY_force_stop=nein" }, NULL, XVM_OCF_SUCCESS,
+      NO_ERROR, NULL, check_no_connect, NULL },
     { "/xvm/actions/validate/level-0-config-missing", XVM_ACTION_VALIDATE,
       { "-OCF_RESKEY_config" }, NULL, XVM_OCF_ERR_CONFIGURED, XVM_ERROR_PARAM_MISSING,
       "config", check_no_connect, NULL },

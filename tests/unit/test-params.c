@@ -15,6 +15,28 @@
 
 #define MAX_WORDS 4
 
+/* As validate-all judges them: a value nobody can interpret fails, like a
+ * hard error (the other actions read it as VirtualDomain would: see
+ * test_soft_readings). */
+static gboolean
+parse_strictly(XvmEnv *env, XvmParams **out, GError **error)
+{
+    g_autofree char *joined = NULL;
+
+    /* hypervisor unset: libvirt's default, never this host's libvirt.conf. */
+    if (xvm_env_get(env, "XVM_LIBVIRT_CONF") == NULL)
+        xvm_env_set(env, "XVM_LIBVIRT_CONF", "/nonexistent/xvm-unit/libvirt.conf");
+    if (!xvm_params_parse(env, out, error))
+        return FALSE;
+    if ((*out)->problems->len == 0)
+        return TRUE;
+    g_ptr_array_add((*out)->problems, NULL);
+    joined = g_strjoinv("; ", (char **) (*out)->problems->pdata);
+    g_ptr_array_set_size((*out)->problems, (*out)->problems->len - 1);
+    g_set_error(error, XVM_ERROR, XVM_ERROR_PARAM_INVALID, "%s", joined);
+    return FALSE;
+}
+
 /* Parses "name=value" words as OCF_RESKEY_name.  config defaults to a valid
  * absolute path unless the case sets it (or "-config" asks for none). */
 static gboolean
@@ -38,7 +60,7 @@ parse_words(const char *const *words, XvmParams **out, GError **error)
     }
     if (keep_config_unset)
         g_hash_table_remove(env->vars, "OCF_RESKEY_config");
-    return xvm_params_parse(env, out, error);
+    return parse_strictly(env, out, error);
 }
 
 /* ---- defaults ------------------------------------------------------------ */
@@ -53,7 +75,7 @@ test_defaults(void)
     g_assert_true(parse_words(words, &p, &error));
     g_assert_no_error(error);
     g_assert_cmpstr(p->config, ==, "/etc/xvm/vm1.xml");
-    g_assert_cmpstr(p->hypervisor, ==, "qemu:///system");
+    g_assert_cmpstr(p->hypervisor, ==, "");     /* libvirt's default, asked at connect */
     g_assert_false(p->persistent);
     g_assert_false(p->force_stop);
     g_assert_false(p->save_config_on_stop);
@@ -70,6 +92,23 @@ test_defaults(void)
     g_assert_cmpint(p->migrateport, ==, 0);
     g_assert_cmpuint(p->migration_speed_mibs, ==, 0);
     g_assert_cmpuint(p->migration_downtime_ms, ==, 0);
+    /* VirtualDomain's defaults for the parameters it has and we took. */
+    g_assert_true(p->autoset_utilization_cpu);
+    g_assert_true(p->autoset_utilization_host_memory);
+    g_assert_true(p->autoset_utilization_hv_memory);
+    g_assert_false(p->unset_utilization_cpu);
+    g_assert_false(p->unset_utilization_host_memory);
+    g_assert_false(p->unset_utilization_hv_memory);
+    g_assert_false(p->sync_config_on_stop);
+    g_assert_false(p->start_resources);
+    g_assert_false(p->stateless);
+    g_assert_cmpstr(p->snapshot, ==, "");
+    g_assert_cmpstr(p->backingfile, ==, "");
+    g_assert_cmpstr(p->copyindirs, ==, "");
+    g_assert_cmpstr(p->migrate_options, ==, "");
+    g_assert_true(p->migration_auto_converge);
+    g_assert_false(p->migration_postcopy);
+    g_assert_cmpuint(p->problems->len, ==, 0);
 }
 
 /* ---- booleans ------------------------------------------------------------ */
@@ -91,9 +130,20 @@ static const BoolCase bool_cases[] = {
     { "/xvm/params/bool/0", "force_stop", "0", TRUE, FALSE },
     { "/xvm/params/bool/on", "save_config_on_stop", "on", TRUE, TRUE },
     { "/xvm/params/bool/off", "save_config_on_stop", "off", TRUE, FALSE },
-    /* OCF's ocf_is_true is case-insensitive; pcs users write True. */
+    /* Exactly ocf_is_true's list (ocf-shellfuncs), case and all. */
     { "/xvm/params/bool/upper-case", "persistent", "TRUE", TRUE, TRUE },
-    { "/xvm/params/bool/mixed-case", "force_stop", "Off", TRUE, FALSE },
+    { "/xvm/params/bool/title-case", "persistent", "True", TRUE, TRUE },
+    { "/xvm/params/bool/ja", "persistent", "ja", TRUE, TRUE },
+    { "/xvm/params/bool/ON", "force_stop", "ON", TRUE, TRUE },
+    { "/xvm/params/bool/YES", "force_stop", "YES", TRUE, TRUE },
+    { "/xvm/params/bool/mixed-case-off", "force_stop", "Off", TRUE, FALSE },
+    { "/xvm/params/bool/nein", "force_stop", "nein", TRUE, FALSE },
+    { "/xvm/params/bool/N", "force_stop", "N", TRUE, FALSE },
+    /* ocf_is_true reads these as false, though a person means true: that
+     * reading is kept (VirtualDomain's meaning), and validate-all refuses. */
+    { "/xvm/params/bool/Yes", "persistent", "Yes", FALSE, FALSE },
+    { "/xvm/params/bool/On", "persistent", "On", FALSE, FALSE },
+    { "/xvm/params/bool/y", "persistent", "y", FALSE, FALSE },
     /* Anything else is an error naming the parameter, never a quiet false. */
     { "/xvm/params/bool/junk/persistent", "persistent", "maybe", FALSE, FALSE },
     { "/xvm/params/bool/junk/force_stop", "force_stop", "2", FALSE, FALSE },
@@ -254,8 +304,8 @@ static const RuleCase rule_cases[] = {
       XVM_ERROR_PARAM_INVALID, "hypervisor" },
     { "/xvm/params/hypervisor/path", { "hypervisor=/run/libvirt/libvirt-sock" }, FALSE,
       XVM_ERROR_PARAM_INVALID, "hypervisor" },
-    { "/xvm/params/hypervisor/empty", { "hypervisor=" }, FALSE, XVM_ERROR_PARAM_INVALID,
-      "hypervisor" },
+    /* Empty: libvirt's default, as VirtualDomain's "virsh uri". */
+    { "/xvm/params/hypervisor/empty", { "hypervisor=" }, TRUE, 0, NULL },
     /* migration_user goes into a URI: a user name and nothing else. */
     { "/xvm/params/migration_user/root", { "migration_user=root" }, TRUE, 0, NULL },
     { "/xvm/params/migration_user/service", { "migration_user=svc_mig-1.x" }, TRUE, 0,
@@ -302,9 +352,96 @@ test_filled_on_failure(void)
     g_assert_error(error, XVM_ERROR, XVM_ERROR_PARAM_INVALID);
     g_assert_nonnull(p);
     g_assert_cmpstr(p->config, ==, "/srv/vm1.xml");
-    g_assert_cmpstr(p->hypervisor, ==, "qemu:///system");
+    g_assert_cmpstr(p->hypervisor, ==, "");
     g_assert_true(p->force_stop);
     g_assert_nonnull(p->monitor_scripts);
+}
+
+/* What start, stop, monitor and migrate_to use for a value nobody can
+ * interpret: VirtualDomain's reading, or the default, each with a problem
+ * that names the parameter. */
+static void
+test_soft_readings(void)
+{
+    g_autoptr(XvmEnv) env = xvm_env_new(NULL);
+    g_autoptr(XvmParams) p = NULL;
+    g_autoptr(GError) error = NULL;
+    const char *const named[] = { "migration_type", "force_stop", "migrateport",
+                                  "migration_user", "shutdown_mode", "remoteuri" };
+
+    xvm_env_set(env, "OCF_RESKEY_config", "/etc/xvm/vm1.xml");
+    xvm_env_set(env, "OCF_RESKEY_migration_type", "fast");
+    xvm_env_set(env, "OCF_RESKEY_force_stop", "Yes");
+    xvm_env_set(env, "OCF_RESKEY_migrateport", "70000");
+    xvm_env_set(env, "OCF_RESKEY_migration_user", "Admin");
+    xvm_env_set(env, "OCF_RESKEY_shutdown_mode", "acpi,reboot");
+    xvm_env_set(env, "OCF_RESKEY_remoteuri", "qemu+ssh://%h/system");
+    g_assert_true(xvm_params_parse(env, &p, &error));
+    g_assert_no_error(error);
+    g_assert_cmpint(p->migration_type, ==, XVM_MIGRATION_LIVE);
+    g_assert_false(p->force_stop);
+    g_assert_cmpint(p->migrateport, ==, 0);
+    g_assert_cmpstr(p->migration_user, ==, "");
+    g_assert_cmpuint(p->shutdown_modes, ==, 0);
+    g_assert_cmpstr(p->remoteuri, ==, "qemu+ssh://%h/system");
+    g_assert_cmpuint(p->problems->len, ==, G_N_ELEMENTS(named));
+    for (gsize i = 0; i < G_N_ELEMENTS(named); i++) {
+        gboolean mentioned = FALSE;
+
+        for (guint j = 0; j < p->problems->len; j++)
+            mentioned |= strstr(g_ptr_array_index(p->problems, j), named[i]) != NULL;
+        g_assert_true(mentioned);
+    }
+}
+
+static void
+test_sync_implies_save(void)
+{
+    const char *words[] = { "sync_config_on_stop=true", NULL };
+    g_autoptr(XvmParams) p = NULL;
+    g_autoptr(GError) error = NULL;
+
+    g_assert_true(parse_words(words, &p, &error));
+    g_assert_true(p->save_config_on_stop);
+}
+
+/* ---- hypervisor unset: libvirt's default URI ------------------------------- */
+
+static void
+test_default_uri_env(void)
+{
+    g_autoptr(XvmEnv) env = xvm_env_new(NULL);
+    g_autoptr(XvmParams) p = NULL;
+    g_autoptr(GError) error = NULL;
+
+    xvm_env_set(env, "OCF_RESKEY_config", "/etc/xvm/vm1.xml");
+    xvm_env_set(env, "LIBVIRT_DEFAULT_URI", "xen:///system");
+    g_assert_true(parse_strictly(env, &p, &error));
+    g_assert_cmpstr(p->hypervisor, ==, "xen:///system");
+}
+
+static void
+test_default_uri_conf(void)
+{
+    g_autofree char *dir = xvm_test_make_tmpdir();
+    g_autofree char *conf = g_build_filename(dir, "libvirt.conf", NULL);
+    g_autoptr(XvmEnv) env = xvm_env_new(NULL);
+    g_autoptr(XvmParams) p = NULL;
+    g_autoptr(XvmParams) explicit_p = NULL;
+    g_autoptr(GError) error = NULL;
+
+    g_assert_true(g_file_set_contents(conf, "# uri_default = \"test:///x\"\n"
+                                      "uri_default = \"lxc:///system\"\n"
+                                      "  uri_default=\"qemu:///session\"\n", -1, NULL));
+    xvm_env_set(env, "OCF_RESKEY_config", "/etc/xvm/vm1.xml");
+    xvm_env_set(env, "XVM_LIBVIRT_CONF", conf);
+    g_assert_true(parse_strictly(env, &p, &error));
+    g_assert_cmpstr(p->hypervisor, ==, "qemu:///session");   /* the last one counts */
+    /* An explicit value wins over every default. */
+    xvm_env_set(env, "OCF_RESKEY_hypervisor", "qemu:///system");
+    g_assert_true(parse_strictly(env, &explicit_p, &error));
+    g_assert_cmpstr(explicit_p->hypervisor, ==, "qemu:///system");
+    xvm_test_remove_tree(dir);
 }
 
 /* ---- shutdown_mode lists ---------------------------------------------------- */
@@ -436,6 +573,22 @@ static const ParamDecl params_read_by_code[] = {
     { "migrateport", XVM_PARAM_INTEGER, FALSE },
     { "migration_speed", XVM_PARAM_INTEGER, FALSE },
     { "migration_downtime", XVM_PARAM_INTEGER, FALSE },
+    { "migration_auto_converge", XVM_PARAM_BOOLEAN, FALSE },
+    { "migration_postcopy", XVM_PARAM_BOOLEAN, FALSE },
+    { "migration_progress_timeout", XVM_PARAM_INTEGER, FALSE },
+    { "migrate_options", XVM_PARAM_STRING, FALSE },
+    { "sync_config_on_stop", XVM_PARAM_BOOLEAN, FALSE },
+    { "snapshot", XVM_PARAM_STRING, FALSE },
+    { "start_resources", XVM_PARAM_BOOLEAN, FALSE },
+    { "backingfile", XVM_PARAM_STRING, FALSE },
+    { "stateless", XVM_PARAM_BOOLEAN, FALSE },
+    { "copyindirs", XVM_PARAM_STRING, FALSE },
+    { "autoset_utilization_cpu", XVM_PARAM_BOOLEAN, FALSE },
+    { "autoset_utilization_host_memory", XVM_PARAM_BOOLEAN, FALSE },
+    { "autoset_utilization_hv_memory", XVM_PARAM_BOOLEAN, FALSE },
+    { "unset_utilization_cpu", XVM_PARAM_BOOLEAN, FALSE },
+    { "unset_utilization_host_memory", XVM_PARAM_BOOLEAN, FALSE },
+    { "unset_utilization_hv_memory", XVM_PARAM_BOOLEAN, FALSE },
 };
 
 static void
@@ -631,6 +784,10 @@ main(int argc, char **argv)
     for (gsize i = 0; i < G_N_ELEMENTS(rule_cases); i++)
         g_test_add_data_func(rule_cases[i].path, &rule_cases[i], test_rule);
     g_test_add_func("/xvm/params/filled-on-failure", test_filled_on_failure);
+    g_test_add_func("/xvm/params/soft-readings", test_soft_readings);
+    g_test_add_func("/xvm/params/sync-implies-save", test_sync_implies_save);
+    g_test_add_func("/xvm/params/hypervisor/default/env", test_default_uri_env);
+    g_test_add_func("/xvm/params/hypervisor/default/conf", test_default_uri_conf);
     for (gsize i = 0; i < G_N_ELEMENTS(mode_cases); i++)
         g_test_add_data_func(mode_cases[i].path, &mode_cases[i], test_shutdown_mode);
     g_test_add_func("/xvm/params/shutdown_mode/param", test_shutdown_mode_param);

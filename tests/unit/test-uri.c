@@ -21,6 +21,7 @@ params_from(const char *const *words)
     XvmParams *p = NULL;
 
     xvm_env_set(env, "OCF_RESKEY_config", "/etc/xvm/vm1.xml");
+    xvm_env_set(env, "OCF_RESKEY_hypervisor", "qemu:///system");
     for (gsize i = 0; i < MAX_WORDS && words[i]; i++) {
         const char *eq = strchr(words[i], '=');
         g_autofree char *name = g_strdup_printf("OCF_RESKEY_%.*s", (int) (eq - words[i]),
