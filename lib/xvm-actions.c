@@ -104,8 +104,14 @@ domain_call_run(gpointer data, GError **error)
     DomainCall *call = data;
     XvmDomainRef ref = { call->name, call->uuid };
 
-    if (call->kind == XVM_CALL_SHUTDOWN)
+    switch (call->kind) {
+    case XVM_CALL_SHUTDOWN:
         return call->virt->ops->shutdown(call->virt, &ref, call->modes, error);
+    case XVM_CALL_SHUTDOWN_DEFAULT:
+        return call->virt->ops->shutdown(call->virt, &ref, 0, error);
+    case XVM_CALL_DESTROY:
+        break;
+    }
     return call->virt->ops->destroy(call->virt, &ref, error);
 }
 
@@ -119,6 +125,6 @@ xvm_action_call_async(XvmContext *ctx, XvmCallKind kind)
     call->uuid = g_strdup(ctx->uuid);
     call->kind = kind;
     call->modes = ctx->params->shutdown_modes;
-    return xvm_job_start(kind == XVM_CALL_SHUTDOWN ? "xvm-shutdown" : "xvm-destroy",
+    return xvm_job_start(kind == XVM_CALL_DESTROY ? "xvm-destroy" : "xvm-shutdown",
                          domain_call_run, call, domain_call_free);
 }

@@ -26,7 +26,8 @@ XvmOcfRc xvm_action_check_domain(XvmContext *ctx, const XvmDomainStatus *st,
 gboolean xvm_check_node_files(XvmContext *ctx, GError **error);
 
 typedef enum {
-    XVM_CALL_SHUTDOWN,
+    XVM_CALL_SHUTDOWN,              /* with shutdown_mode */
+    XVM_CALL_SHUTDOWN_DEFAULT,      /* the hypervisor's default method */
     XVM_CALL_DESTROY,
 } XvmCallKind;
 

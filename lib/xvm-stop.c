@@ -77,27 +77,43 @@ save_config(XvmContext *ctx, const XvmLook *look)
         xvm_log_info("saved the definition of %s to %s", ctx->name, ctx->params->config);
 }
 
-/* Asks the guest to power off and waits for it until until. */
+/* Sends one shutdown request.  FALSE when libvirt refused it at once (a
+ * refusal comes quickly: "no guest agent"), with error set only when
+ * libvirt itself is gone. */
+static gboolean
+request_shutdown(XvmContext *ctx, XvmCallKind kind, GError **error)
+{
+    g_autoptr(XvmJob) request = xvm_action_call_async(ctx, kind);
+    GError *local = NULL;
+
+    if (!xvm_job_wait(request, 200) || xvm_job_result(request, &local))
+        return TRUE;
+    if (xvm_error_libvirt_unreachable(local)) {
+        g_propagate_error(error, local);
+        return FALSE;
+    }
+    xvm_log_warn("%s", local->message);
+    g_error_free(local);
+    return FALSE;
+}
+
+/* Asks the guest to power off and waits for it until until.  A
+ * shutdown_mode libvirt refuses falls back on the hypervisor's default
+ * method, never straight to destroy: the guest still deserves its chance. */
 static gboolean
 shut_down_gracefully(XvmContext *ctx, const XvmDeadline *until, GError **error)
 {
-    g_autoptr(XvmJob) request = NULL;
-    GError *local = NULL;
+    gboolean asked;
 
     xvm_log_info("asking domain %s to shut down (%" G_GINT64_FORMAT " ms)", ctx->name,
                  xvm_deadline_remaining_ms(until));
-    request = xvm_action_call_async(ctx, XVM_CALL_SHUTDOWN);
-    /* A refusal comes quickly ("no guest agent"); then go straight to destroy. */
-    if (xvm_job_wait(request, 200) && !xvm_job_result(request, &local)) {
-        if (xvm_error_libvirt_unreachable(local)) {
-            g_propagate_error(error, local);
-            return FALSE;
-        }
-        xvm_log_warn("%s", local->message);
-        g_error_free(local);
-        return FALSE;
+    asked = request_shutdown(ctx, XVM_CALL_SHUTDOWN, error);
+    if (!asked && ctx->params->shutdown_modes != 0 && !(error && *error)) {
+        xvm_log_warn("shutdown_mode refused for domain %s; asking with the hypervisor's"
+                     " default method", ctx->name);
+        asked = request_shutdown(ctx, XVM_CALL_SHUTDOWN_DEFAULT, error);
     }
-    return wait_until_off(ctx, until, error);
+    return asked && wait_until_off(ctx, until, error);
 }
 
 static gboolean

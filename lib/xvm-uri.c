@@ -60,12 +60,25 @@ remote_scheme(const char *scheme, const char *transport)
     return g_strdup(scheme);
 }
 
+/* user@host-suffix: what VirtualDomain calls the target once rewritten,
+ * used for the remote URI and for %n in migrateuri. */
+static char *
+rewritten_target(const XvmParams *p, const char *node)
+{
+    g_autofree char *host = xvm_node_with_suffix(node, p->migration_network_suffix);
+
+    if (p->migration_user[0])
+        return g_strconcat(p->migration_user, "@", host, NULL);
+    return g_steal_pointer(&host);
+}
+
 char *
 xvm_uri_remote(const XvmParams *p, const char *node, GError **error)
 {
     g_autoptr(GUri) local = NULL;
     g_autofree char *scheme = NULL;
-    g_autofree char *host = NULL;
+    g_autofree char *target = NULL;
+    g_autofree char *port = NULL;
     const char *path;
 
     if (p->remoteuri[0])
@@ -77,25 +90,48 @@ xvm_uri_remote(const XvmParams *p, const char *node, GError **error)
         return NULL;
     }
     scheme = remote_scheme(g_uri_get_scheme(local), p->migration_transport);
-    host = xvm_node_with_suffix(node, p->migration_network_suffix);
+    target = rewritten_target(p, node);
+    /* A port of the local URI is kept, as VirtualDomain keeps it. */
+    port = g_uri_get_port(local) != -1 ? g_strdup_printf(":%d", g_uri_get_port(local))
+                                       : g_strdup("");
     path = g_uri_get_path(local);
     /* The local URI's query (say ?socket=...) only makes sense locally. */
-    return g_strdup_printf("%s://%s%s%s%s", scheme,
-                           p->migration_user[0] ? p->migration_user : "",
-                           p->migration_user[0] ? "@" : "", host,
-                           path[0] ? path : "/system");
+    return g_strdup_printf("%s://%s%s%s", scheme, target, port, path[0] ? path : "/system");
+}
+
+/* The hypervisor driver: "qemu" of qemu+ssh://h/system. */
+static char *
+driver_of(const char *uri)
+{
+    return g_strndup(uri, strcspn(uri, "+:"));
 }
 
 char *
 xvm_uri_migration(const XvmParams *p, const char *node)
 {
     g_autofree char *host = NULL;
+    g_autofree char *driver = NULL;
 
-    if (p->migrateuri[0])
-        return xvm_uri_expand(p->migrateuri, node);
-    if (p->migration_network_suffix[0] == '\0' && p->migrateport == 0)
+    if (p->migrateuri[0]) {
+        /* As in VirtualDomain: %n is the rewritten target unless remoteuri
+         * names the target itself. */
+        g_autofree char *target = p->remoteuri[0] ? g_strdup(node)
+                                                  : rewritten_target(p, node);
+
+        return xvm_uri_expand(p->migrateuri, target);
+    }
+    /* Without a migration network, libvirt's own choice (migrateport is then
+     * unused, as in VirtualDomain). */
+    if (p->migration_network_suffix[0] == '\0')
         return NULL;
     host = xvm_node_with_suffix(node, p->migration_network_suffix);
+    driver = driver_of(p->hypervisor);
+    if (strcmp(driver, "xen") == 0)
+        return g_steal_pointer(&host);
+    if (strcmp(driver, "qemu") != 0)
+        return NULL;
+    /* Unset port: libvirt picks a free one from the range VirtualDomain
+     * draws its random port from (49152-49215). */
     if (p->migrateport)
         return g_strdup_printf("tcp://%s:%d", host, p->migrateport);
     return g_strdup_printf("tcp://%s", host);

@@ -493,6 +493,13 @@ set_shutdown_refused(Fx *fx)
 }
 
 static void
+set_shutdown_refused_twice(Fx *fx)
+{
+    set_running(fx);
+    fake_virt_fail(fx->fake, FAKE_OP_SHUTDOWN, XVM_ERROR_LIBVIRT, 2);
+}
+
+static void
 set_other_domain_same_name(Fx *fx)
 {
     set_running(fx);
@@ -568,6 +575,22 @@ check_destroy_after_refusal(Fx *fx)
     g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_DESTROY), ==, 1);
     g_assert_cmpint(fake_virt_call_us(fx->fake, FAKE_OP_DESTROY, 0), <,
                     fx->started_us + 1000 * MS);
+}
+
+/* shutdown_mode refused (agent without a guest agent): asked again with the
+ * hypervisor's default method, and the guest shut down by itself. */
+static void
+check_mode_fell_back(Fx *fx)
+{
+    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_SHUTDOWN), ==, 2);
+    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_DESTROY), ==, 0);
+}
+
+static void
+check_destroy_after_two_refusals(Fx *fx)
+{
+    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_SHUTDOWN), ==, 2);
+    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_DESTROY), ==, 1);
 }
 
 static void
@@ -1211,6 +1234,12 @@ static const ActionCase cases[] = {
       XVM_OCF_SUCCESS, NO_ERROR, NULL, check_destroy_only, NULL },
     { "/xvm/actions/stop/shutdown-refused", XVM_ACTION_STOP, { NULL }, set_shutdown_refused,
       XVM_OCF_SUCCESS, NO_ERROR, NULL, check_destroy_after_refusal, NULL },
+    { "/xvm/actions/stop/shutdown-mode-refused", XVM_ACTION_STOP,
+      { "OCF_RESKEY_shutdown_mode=agent" }, set_shutdown_refused, XVM_OCF_SUCCESS, NO_ERROR,
+      NULL, check_mode_fell_back, NULL },
+    { "/xvm/actions/stop/shutdown-mode-and-default-refused", XVM_ACTION_STOP,
+      { "OCF_RESKEY_shutdown_mode=agent" }, set_shutdown_refused_twice, XVM_OCF_SUCCESS,
+      NO_ERROR, NULL, check_destroy_after_two_refusals, NULL },
     { "/xvm/actions/stop/shutdown-timeout", XVM_ACTION_STOP,
       { "OCF_RESKEY_shutdown_timeout=10" }, set_ignores_shutdown, XVM_OCF_SUCCESS, NO_ERROR,
       NULL, check_destroy_at_shutdown_timeout, NULL },

@@ -122,6 +122,9 @@ static const RemoteCase remote_cases[] = {
       "qemu+tcp://node2/system" },
     { "/xvm/uri/remote/xen", { "hypervisor=xen:///", "migration_transport=ssh" }, "node2",
       "xen+ssh://node2/" },
+    /* VirtualDomain keeps the local URI's port. */
+    { "/xvm/uri/remote/port", { "hypervisor=qemu+tcp://h:16509/system" }, "node2",
+      "qemu+tcp://node2:16509/system" },
     /* remoteuri wins over everything else. */
     { "/xvm/uri/remote/template-wins",
       { "remoteuri=qemu+tls://%n.example.com/system", "migration_transport=tcp",
@@ -173,13 +176,27 @@ static const MigrationCase migration_cases[] = {
     { "/xvm/uri/migration/transport-only", { "migration_transport=ssh" }, "node2", NULL },
     { "/xvm/uri/migration/suffix", { "migration_network_suffix=-mig" }, "node2",
       "tcp://node2-mig" },
-    { "/xvm/uri/migration/port", { "migrateport=49152" }, "node2", "tcp://node2:49152" },
+    /* As in VirtualDomain, the port goes with a migration network only. */
+    { "/xvm/uri/migration/port-alone", { "migrateport=49152" }, "node2", NULL },
     { "/xvm/uri/migration/suffix-and-port",
       { "migration_network_suffix=-mig", "migrateport=49152" }, "node2.example.com",
       "tcp://node2-mig.example.com:49152" },
-    { "/xvm/uri/migration/template-wins",
+    /* Xen takes a bare host; other drivers have no generated data URI. */
+    { "/xvm/uri/migration/xen-suffix", { "hypervisor=xen:///system",
+      "migration_network_suffix=-mig" }, "node2", "node2-mig" },
+    { "/xvm/uri/migration/lxc-suffix", { "hypervisor=lxc:///system",
+      "migration_network_suffix=-mig" }, "node2", NULL },
+    /* %n is the target as VirtualDomain rewrites it: user@node-suffix... */
+    { "/xvm/uri/migration/template-rewritten",
+      { "migrateuri=tcp://%n:49200", "migration_network_suffix=-mig", "migrateport=49152" },
+      "node2", "tcp://node2-mig:49200" },
+    { "/xvm/uri/migration/template-user",
+      { "migrateuri=tcp://%n:49200", "migration_user=mig" }, "node2",
+      "tcp://mig@node2:49200" },
+    /* ...unless remoteuri names the target itself. */
+    { "/xvm/uri/migration/template-with-remoteuri",
       { "migrateuri=tcp://%n-data:49200", "migration_network_suffix=-mig",
-        "migrateport=49152" }, "node2", "tcp://node2-data:49200" },
+        "remoteuri=qemu+tls://%n/system" }, "node2", "tcp://node2-data:49200" },
 };
 
 static void
