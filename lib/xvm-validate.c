@@ -49,7 +49,8 @@ compare_names(gconstpointer a, gconstpointer b)
 }
 
 /* A parameter this agent does not know is most often a typo of one it
- * does; Pacemaker's own OCF_RESKEY_CRM_meta_* are not parameters. */
+ * does.  Pacemaker's own OCF_RESKEY_CRM_meta_* and crm_feature_set are not
+ * parameters. */
 static void
 warn_unknown_params(XvmContext *ctx)
 {
@@ -63,6 +64,7 @@ warn_unknown_params(XvmContext *ctx)
 
         if (g_str_has_prefix(name, "OCF_RESKEY_")
             && !g_str_has_prefix(name, "OCF_RESKEY_CRM_meta_")
+            && strcmp(name, "OCF_RESKEY_crm_feature_set") != 0
             && xvm_metadata_param(name + strlen("OCF_RESKEY_")) == NULL)
             g_ptr_array_add(names, (gpointer) (name + strlen("OCF_RESKEY_")));
     }

@@ -43,15 +43,25 @@ expect() {
     fi
 }
 
-echo "1..7"
+echo "1..10"
 expect 0 "" "good config validates, silently" --option config="$data/good.xml"
 expect 6 "the domain XML has no <name> (in $data/no-name.xml)" \
     "XML without <name> is not configured" --option config="$data/no-name.xml"
-expect 6 'migration_type="teleport" unknown: use live or paused' \
+expect 6 'migration_type="teleport" unknown (use live or paused); live is used' \
     "unknown migration_type is not configured" \
     --option config="$data/good.xml" --option migration_type=teleport
 expect 6 "parameter config is required" \
     "missing config is not configured" --option hypervisor=qemu:///system
+# A typo of a parameter name: a warning (pcs shows it), not a failure.
+expect 0 "unknown parameter snapshott is ignored (a typo? see meta-data for the names)" \
+    "unknown parameter warned about" --option config="$data/good.xml" --option snapshott=/srv
+# ocf_is_true's reading: "ja" is true, "Yes" is not (refused here, read as
+# false by the other actions, as VirtualDomain reads it).
+expect 0 "" "ocf_is_true spelling accepted" --option config="$data/good.xml" \
+    --option force_stop=ja --option autoset_utilization_cpu=nein
+expect 6 'force_stop="Yes" is not a boolean; read as false, as VirtualDomain reads it (write true or false)' \
+    "a boolean ocf_is_true does not read as true is refused" \
+    --option config="$data/good.xml" --option force_stop=Yes
 # Level 0 (what pcs runs) judges the configuration, not the node it runs on.
 expect 0 "config /nonexistent/vm.xml cannot be read on this node: No such file or directory; its content was not checked" \
     "config absent on this node passes level 0, with a warning" \
