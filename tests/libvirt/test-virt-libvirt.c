@@ -66,6 +66,28 @@ connected(void)
     return v;
 }
 
+/* hypervisor unset: connect to libvirt's default (here set through
+ * LIBVIRT_DEFAULT_URI, as a user may) and learn which URI that is. */
+static void
+test_connect_default(void)
+{
+    g_autoptr(XvmVirt) v = xvm_virt_libvirt_new();
+    g_autofree char *uri = node_uri();
+    g_autofree char *named = NULL;
+    g_autoptr(GError) error = NULL;
+
+    gboolean ok;
+
+    g_setenv("LIBVIRT_DEFAULT_URI", uri, TRUE);
+    ok = v->ops->connect(v, NULL, 5000, &error);
+    g_unsetenv("LIBVIRT_DEFAULT_URI");
+    g_assert_no_error(error);
+    g_assert_true(ok);
+    named = v->ops->uri(v, &error);
+    g_assert_no_error(error);
+    g_assert_cmpstr(named, ==, uri);
+}
+
 static void
 assert_state(XvmVirt *v, const char *name, gboolean found, int state, gboolean persistent)
 {
@@ -284,6 +306,7 @@ main(int argc, char **argv)
     g_assert_no_error(error);
     g_test_add_func("/xvm/libvirt/status", test_status);
     g_test_add_func("/xvm/libvirt/connect-refused", test_connect_refused);
+    g_test_add_func("/xvm/libvirt/connect-default", test_connect_default);
     g_test_add_func("/xvm/libvirt/create-transient-marker", test_create_transient_with_marker);
     g_test_add_func("/xvm/libvirt/create-persistent", test_create_persistent);
     g_test_add_func("/xvm/libvirt/create-rejected", test_create_rejected);
