@@ -102,8 +102,10 @@ def cases(f):
         ("migration_user with a space", "validate-all", dict(good, migration_user="a b"), {}, 6,
          "migration_user"),
         ("boolean junk", "validate-all", dict(good, force_stop="maybe"), {}, 6, "force_stop"),
-        ("start refuses a bad parameter before libvirt", "start",
-         dict(good, persistent="2"), {}, 6, "persistent"),
+        # Only what no reading makes safe stops start; a value VirtualDomain
+        # would have read (persistent="2" as false) is warned about instead.
+        ("start refuses a hypervisor that is not a URI before libvirt", "start",
+         dict(good, hypervisor="qemu-system"), {}, 6, "hypervisor"),
         ("start on a node without the config", "start", {"config": "/nonexistent/vm.xml"}, {}, 5,
          "cannot be read"),
         ("migrate_to without a target", "migrate_to", good, {}, 1, "migrate_target"),
