@@ -383,3 +383,53 @@ xvm_domxml_marker_instance(const char *xml)
 
     return marker ? prop(marker, "instance") : NULL;
 }
+
+static gboolean
+has_element_children(xmlNode *node)
+{
+    for (xmlNode *c = node->children; c; c = c->next) {
+        if (c->type == XML_ELEMENT_NODE)
+            return TRUE;
+    }
+    return FALSE;
+}
+
+/* The root element alone, as libvirt writes a definition: no XML
+ * declaration, a newline at the end. */
+static char *
+dump_root(xmlDoc *doc)
+{
+    xmlBuffer *buf = xmlBufferCreate();
+    char *text;
+
+    xmlNodeDump(buf, doc, xmlDocGetRootElement(doc), 0, 0);
+    text = g_strconcat((const char *) xmlBufferContent(buf), "\n", NULL);
+    xmlBufferFree(buf);
+    return text;
+}
+
+char *
+xvm_domxml_without_marker(const char *xml)
+{
+    g_autoptr(xmlDoc) doc = parse_document(xml, strlen(xml), NULL);
+    xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
+    xmlNode *marker = root ? find_marker(root) : NULL;
+    xmlNode *metadata;
+
+    if (marker == NULL)
+        return g_strdup(xml);
+    metadata = marker->parent;
+    remove_markers(metadata);
+    if (!has_element_children(metadata)) {
+        xmlNode *indent = metadata->prev;
+
+        /* Its line goes with it, indentation included. */
+        if (indent && xmlNodeIsText(indent) && xmlIsBlankNode(indent)) {
+            xmlUnlinkNode(indent);
+            xmlFreeNode(indent);
+        }
+        xmlUnlinkNode(metadata);
+        xmlFreeNode(metadata);
+    }
+    return dump_root(doc);
+}

@@ -36,6 +36,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(XvmDomainConfig, xvm_domxml_free)
 char *xvm_domxml_with_marker(const XvmDomainConfig *config, const char *instance,
                              GError **error);
 
+/* The domain XML without the agent's marker (and without a <metadata> it
+ * leaves empty), for writing back into the user's config; the text as it is
+ * when it carries no marker (or does not parse). */
+char *xvm_domxml_without_marker(const char *xml);
+
 /* The instance named by the marker in a domain XML, or NULL. */
 char *xvm_domxml_marker_instance(const char *xml);
 

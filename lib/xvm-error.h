@@ -29,5 +29,7 @@ typedef enum {
     XVM_ERROR_MIGRATION,         /* a migration failed or was aborted */
     XVM_ERROR_NOT_HERE,          /* the domain does not run on this node */
     XVM_ERROR_SCRIPT_FAILED,     /* a monitor script failed */
+    XVM_ERROR_SAVED_STATE,       /* a saved memory state (snapshot) that must
+                                  * not be restored, or failed to */
     XVM_ERROR_INTERNAL,          /* a bug or a system call that must not fail */
 } XvmErrorCode;

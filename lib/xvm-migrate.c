@@ -7,6 +7,7 @@
 #include "xvm-health.h"
 #include "xvm-log.h"
 #include "xvm-look.h"
+#include "xvm-saveconfig.h"
 #include "xvm-uri.h"
 
 /* How often a running migration's progress is read. */
@@ -183,6 +184,8 @@ xvm_action_migrate_to(XvmContext *ctx, GError **error)
     if (!migrate_inputs_ok(ctx, &local) || !runs_here(ctx, &local)
         || !(call = migration_call_new(ctx, target, &local)))
         return xvm_action_fail(ctx, error, local);
+    /* As VirtualDomain: the target starts from config should this fail. */
+    xvm_saveconfig(ctx, NULL);
     xvm_log_notice("migrating %s (%s) to %s via %s%s%s", ctx->name,
                    call->migration.live ? "live" : "paused", target, call->dest_uri,
                    call->data_uri ? ", data to " : "", call->data_uri ? call->data_uri : "");
@@ -227,6 +230,7 @@ xvm_action_migrate_from(XvmContext *ctx, GError **error)
         if (rc == XVM_OCF_SUCCESS) {
             xvm_context_remember(ctx);
             xvm_context_register_guard(ctx);
+            xvm_saveconfig(ctx, NULL);
             xvm_guard_token_remove(ctx->guard, XVM_GUARD_TOKEN_INCOMING, ctx->name);
             xvm_context_set_summary(ctx, "domain %s arrived from %s and runs", ctx->name,
                                     ctx->req->migrate_source);

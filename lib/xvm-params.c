@@ -240,6 +240,23 @@ check_template(XvmParams *p, const char *name, const char *value)
     }
 }
 
+/* snapshot: a relative directory depends on the cwd Pacemaker gives the
+ * agent, so it is not used.  With force_stop (VirtualDomain refuses the
+ * pair), stop destroys at once, unsaved; start still restores a state file
+ * left there. */
+static void
+check_snapshot(XvmParams *p)
+{
+    if (p->snapshot[0] != '\0' && !g_path_is_absolute(p->snapshot)) {
+        add_problem(p, "snapshot=\"%s\" is not an absolute directory; ignored",
+                    p->snapshot);
+        p->snapshot[0] = '\0';
+    }
+    if (p->snapshot[0] != '\0' && p->force_stop)
+        add_problem(p, "snapshot and force_stop=true do not go together: stop destroys the"
+                    " domain without saving it");
+}
+
 /* The readings VirtualDomain gives values it cannot use, so that a resource
  * that worked there works the same here. */
 static void
@@ -255,6 +272,7 @@ check_soft_rules(XvmParams *p)
     }
     if (p->sync_config_on_stop)
         p->save_config_on_stop = TRUE;
+    check_snapshot(p);
 }
 
 /* What no reading makes safe: a relative config depends on the cwd

@@ -98,6 +98,7 @@ xvm_result_rc(XvmAction action, gboolean is_probe, const GError *error)
     case XVM_ERROR_MIGRATION:
     case XVM_ERROR_NOT_HERE:
     case XVM_ERROR_SCRIPT_FAILED:
+    case XVM_ERROR_SAVED_STATE:
     case XVM_ERROR_INTERNAL:
         break;
     }

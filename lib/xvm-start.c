@@ -7,6 +7,7 @@
 #include "xvm-health.h"
 #include "xvm-log.h"
 #include "xvm-look.h"
+#include "xvm-snapshot.h"
 
 /* Fails early, with XVM_ERROR_NOT_INSTALLED, when this node lacks a file the
  * domain needs: better a ban from this node than a libvirt error later. */
@@ -37,10 +38,15 @@ start_inputs_ok(XvmContext *ctx, GError **error)
     return xvm_context_inputs_ok(ctx, error) && xvm_check_node_files(ctx, error);
 }
 
+/* snapshot: a saved state of the domain is restored (after its checks)
+ * instead of booting from config. */
 static gboolean
 create_domain(XvmContext *ctx, GError **error)
 {
-    g_autofree char *xml = xvm_domxml_with_marker(ctx->config, ctx->req->instance, error);
+    g_autofree char *state = xvm_snapshot_pending(ctx);
+    g_autofree char *xml = state ? xvm_snapshot_check(ctx, state, error)
+                                 : xvm_domxml_with_marker(ctx->config, ctx->req->instance,
+                                                          error);
     g_autoptr(GError) token_error = NULL;
     gboolean ok;
 
@@ -56,7 +62,10 @@ create_domain(XvmContext *ctx, GError **error)
                                      xvm_deadline_remaining_ms(&ctx->deadline) + 1000,
                                      &token_error))
         xvm_log_warn("cannot write the guard's start token: %s", token_error->message);
-    ok = ctx->virt->ops->create(ctx->virt, xml, ctx->params->persistent, error);
+    /* The token covers a restore too: libvirt's hook sees "restore" and
+     * "prepare" for it. */
+    ok = state ? xvm_snapshot_restore(ctx, state, xml, error)
+               : ctx->virt->ops->create(ctx->virt, xml, ctx->params->persistent, error);
     xvm_guard_token_remove(ctx->guard, XVM_GUARD_TOKEN_START, ctx->name);
     if (!ok)
         g_prefix_error(error, "cannot start %s: ", ctx->name);

@@ -8,7 +8,8 @@
 #include "xvm-log.h"
 #include "xvm-look.h"
 #include "xvm-proc.h"
-#include "xvm-savefile.h"
+#include "xvm-saveconfig.h"
+#include "xvm-snapshot.h"
 
 /* After a destroy call returns, how long the domain may take to vanish. */
 #define XVM_DESTROY_SETTLE_MS 5000
@@ -47,34 +48,6 @@ wait_until_off(XvmContext *ctx, const XvmDeadline *until, GError **error)
         /* Events wake us at once; the timeout only guards a lost event. */
         ctx->virt->ops->wait_event(ctx->virt, seen, MIN(1000, xvm_deadline_remaining_ms(until)));
     }
-}
-
-/* save_config_on_stop: only a config that parsed and names the running
- * domain is replaced (never a half-edited file, never another domain's),
- * through xvm_savefile_replace (symlinks followed, owner and mode kept). */
-static void
-save_config(XvmContext *ctx, const XvmLook *look)
-{
-    XvmDomainRef ref = xvm_context_ref(ctx);
-    g_autofree char *xml = NULL;
-    g_autoptr(GError) error = NULL;
-    gboolean changed = FALSE;
-
-    if (ctx->config == NULL || look->drift) {
-        xvm_log_warn("not saving the definition of %s to %s: %s", ctx->name,
-                     ctx->params->config,
-                     ctx->config ? "the file names another domain now"
-                                 : ctx->config_error->message);
-        return;
-    }
-    if (!ctx->virt->ops->dump_xml(ctx->virt, &ref, &xml, &error)
-        || !xvm_savefile_replace(ctx->params->config, xml, &changed, &error)) {
-        xvm_log_warn("cannot save the definition of %s to %s: %s", ctx->name,
-                     ctx->params->config, error->message);
-        return;
-    }
-    if (changed)
-        xvm_log_info("saved the definition of %s to %s", ctx->name, ctx->params->config);
 }
 
 /* Sends one shutdown request.  FALSE when libvirt refused it at once (a
@@ -144,6 +117,28 @@ destroy(XvmContext *ctx, GError **error)
     return FALSE;
 }
 
+/* snapshot: the guest's memory goes to DIR/NAME.state and the domain
+ * stops with it.  FALSE (no error) when the save did not happen: the normal
+ * stop follows with what is left of the graceful time. */
+static gboolean
+save_state(XvmContext *ctx, const XvmDeadline *until, GError **error)
+{
+    gint64 started = ctx->deadline.now();
+    g_autofree char *path = NULL;
+    XvmDeadline settle = ctx->deadline;
+
+    if (!xvm_snapshot_save(ctx, until, &path))
+        return FALSE;
+    /* Saved means gone: a short look proves it, as after destroy. */
+    settle.end_us = MIN(ctx->deadline.end_us,
+                        ctx->deadline.now() + XVM_DESTROY_SETTLE_MS * 1000);
+    if (!wait_until_off(ctx, &settle, error))
+        return FALSE;
+    xvm_context_set_summary(ctx, "domain %s saved to %s in %.1f s", ctx->name, path,
+                            (ctx->deadline.now() - started) / 1e6);
+    return TRUE;
+}
+
 static gboolean
 stop_running_domain(XvmContext *ctx, const XvmLook *look, GError **error)
 {
@@ -159,8 +154,14 @@ stop_running_domain(XvmContext *ctx, const XvmLook *look, GError **error)
         xvm_log_warn("shutdown_timeout=%" G_GINT64_FORMAT " s leaves destroy too little"
                      " time; using %" G_GINT64_FORMAT " ms", ctx->params->shutdown_timeout_s,
                      budget.graceful_ms);
-    if (ctx->params->save_config_on_stop)
-        save_config(ctx, look);
+    xvm_saveconfig(ctx, look->drift);
+    /* The save gets the graceful share: none (force_stop, shutdown_timeout=0)
+     * means no save. */
+    if (budget.graceful_ms > 0 && xvm_snapshot_wanted(ctx, st)
+        && save_state(ctx, &graceful_end, error))
+        return TRUE;
+    if (error && *error)
+        return FALSE;
     /* A paused guest cannot react to a power button. */
     if (budget.graceful_ms > 0 && !xvm_state_is_paused(st->state)) {
         if (shut_down_gracefully(ctx, &graceful_end, &local)) {

@@ -82,6 +82,14 @@ typedef struct {
     gboolean (*job_progress)(XvmVirt *v, const XvmDomainRef *ref, XvmJobProgress *out,
                              GError **error);
     gboolean (*abort_job)(XvmVirt *v, const XvmDomainRef *ref, GError **error);
+    /* Saves the domain's memory state to path and stops it (snapshot);
+     * blocks, so called from a worker thread, and ended by abort_job. */
+    gboolean (*save)(XvmVirt *v, const XvmDomainRef *ref, const char *path, GError **error);
+    /* Starts the domain saved in path, running, with xml as its definition
+     * (the saved one, marked); the hook sees it as "restore". */
+    gboolean (*restore)(XvmVirt *v, const char *path, const char *xml, GError **error);
+    /* The domain XML in a state file's header, secrets included. */
+    gboolean (*saved_xml)(XvmVirt *v, const char *path, char **xml, GError **error);
     /* How many lifecycle events (of any domain) have been seen so far. */
     guint64 (*event_count)(XvmVirt *v);
     /* Waits up to timeout_ms until more than seen events have been seen.

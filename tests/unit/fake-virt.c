@@ -66,6 +66,9 @@ static const char *const op_names[FAKE_N_OPS] = {
     [FAKE_OP_MIGRATE] = "migrate",
     [FAKE_OP_JOB_PROGRESS] = "job_progress",
     [FAKE_OP_ABORT_JOB] = "abort_job",
+    [FAKE_OP_SAVE] = "save",
+    [FAKE_OP_RESTORE] = "restore",
+    [FAKE_OP_SAVED_XML] = "saved_xml",
 };
 
 /* What a successful op does unless the test says otherwise. */
@@ -420,6 +423,66 @@ fake_abort_job(XvmVirt *v, const XvmDomainRef *ref, GError **error)
     return end(f, TRUE);
 }
 
+/* The definition the fake hands out (dump_xml) and saves (save). */
+static char *
+definition_locked(FakeVirt *f)
+{
+    return g_strdup_printf("<domain type='kvm'><name>%s</name><uuid>%s</uuid>"
+                           "<description>saved by the fake</description></domain>\n",
+                           f->name, f->uuid);
+}
+
+static gboolean
+fake_save(XvmVirt *v, const XvmDomainRef *ref, const char *path, GError **error)
+{
+    FakeVirt *f = v->priv;
+    g_autofree char *image = NULL;
+
+    if (begin(f, FAKE_OP_SAVE, path, error))
+        return end(f, FALSE);
+    if (!is_ours(f, ref) || !is_active_locked(f)) {
+        g_set_error(error, XVM_ERROR, XVM_ERROR_NO_DOMAIN, "fake: no domain %s", ref->name);
+        return end(f, FALSE);
+    }
+    image = definition_locked(f);
+    if (!g_file_set_contents(path, image, -1, NULL)) {
+        g_set_error(error, XVM_ERROR, XVM_ERROR_LIBVIRT, "fake: cannot write %s", path);
+        return end(f, FALSE);
+    }
+    react(f, FAKE_OP_SAVE, gone_now);
+    return end(f, TRUE);
+}
+
+static gboolean
+fake_restore(XvmVirt *v, const char *path, const char *xml, GError **error)
+{
+    FakeVirt *f = v->priv;
+
+    if (begin(f, FAKE_OP_RESTORE, xml, error))
+        return end(f, FALSE);
+    if (!g_file_test(path, G_FILE_TEST_IS_REGULAR)) {
+        g_set_error(error, XVM_ERROR, XVM_ERROR_LIBVIRT, "fake: no state file %s", path);
+        return end(f, FALSE);
+    }
+    react(f, FAKE_OP_RESTORE, create_default);
+    return end(f, TRUE);
+}
+
+static gboolean
+fake_saved_xml(XvmVirt *v, const char *path, char **xml, GError **error)
+{
+    FakeVirt *f = v->priv;
+
+    *xml = NULL;
+    if (begin(f, FAKE_OP_SAVED_XML, path, error))
+        return end(f, FALSE);
+    if (!g_file_get_contents(path, xml, NULL, NULL)) {
+        g_set_error(error, XVM_ERROR, XVM_ERROR_LIBVIRT, "fake: cannot read %s", path);
+        return end(f, FALSE);
+    }
+    return end(f, TRUE);
+}
+
 /* Time passes until the next scripted change or the timeout, whichever is
  * first.  At least a microsecond: real waits always take some time, and a
  * caller polling with a 0 ms timeout must still see the clock move. */
@@ -484,6 +547,9 @@ static const XvmVirtOps fake_ops = {
     .migrate = fake_migrate,
     .job_progress = fake_job_progress,
     .abort_job = fake_abort_job,
+    .save = fake_save,
+    .restore = fake_restore,
+    .saved_xml = fake_saved_xml,
     .event_count = fake_event_count,
     .wait_event = fake_wait_event,
     .free = fake_free,

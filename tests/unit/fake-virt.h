@@ -24,6 +24,9 @@ typedef enum {
     FAKE_OP_MIGRATE,
     FAKE_OP_JOB_PROGRESS,
     FAKE_OP_ABORT_JOB,
+    FAKE_OP_SAVE,           /* writes the dump_xml text as the "image" */
+    FAKE_OP_RESTORE,        /* logs the XML it was given */
+    FAKE_OP_SAVED_XML,      /* reads the "image" back: any XML a test wrote */
     FAKE_N_OPS,
 } FakeOp;
 

@@ -108,6 +108,11 @@ static const Row rows[] = {
       { GEN, GEN, GEN, GEN, GEN, GEN, GEN }, "node-local knowledge is 1: 5.1" },
     { XVM_ERROR_SCRIPT_FAILED, "script-failed",
       { GEN, GEN, GEN, GEN, GEN, GEN, GEN }, "runtime is 1: 5.1" },
+    /* A state file that is another domain's or older than its disks: a
+     * person decides; a node-local snapshot directory lets another node
+     * boot fresh, so never 6 (and never 7, which would hide it). */
+    { XVM_ERROR_SAVED_STATE, "saved-state",
+      { GEN, GEN, GEN, GEN, GEN, GEN, GEN }, "runtime is 1: 5.1" },
     { XVM_ERROR_INTERNAL, "internal",
       { GEN, GEN, GEN, GEN, GEN, GEN, GEN }, "a bug is 1, soft: 5.1" },
 };
