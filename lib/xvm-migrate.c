@@ -3,10 +3,14 @@
  * confirms it arrived, in place of the start Pacemaker will not run. */
 #include "xvm-actions.h"
 
+/* Only libvirt's migration flag bits are used here. */
+#include <libvirt/libvirt.h>
+
 #include "xvm-error.h"
 #include "xvm-health.h"
 #include "xvm-log.h"
 #include "xvm-look.h"
+#include "xvm-migopts.h"
 #include "xvm-uri.h"
 
 /* How often a running migration's progress is read. */
@@ -18,6 +22,7 @@ typedef struct {
     char *uuid;
     char *dest_uri;
     char *data_uri;
+    XvmMigOpts *opts;
     XvmMigration migration;
 } MigrationCall;
 
@@ -31,6 +36,7 @@ migration_call_free(gpointer data)
     g_free(call->uuid);
     g_free(call->dest_uri);
     g_free(call->data_uri);
+    xvm_migopts_free(call->opts);
     g_free(call);
 }
 
@@ -43,20 +49,62 @@ migration_call_run(gpointer data, GError **error)
     return call->virt->ops->migrate(call->virt, &ref, &call->migration, error);
 }
 
+/* The data URI: migrateuri, else --migrateuri of migrate_options (as in
+ * VirtualDomain), read with the same %n as migrateuri. */
+static char *
+migration_data_uri(const XvmParams *params, const XvmMigOpts *opts, const char *target)
+{
+    XvmParams with_option = *params;
+
+    if (params->migrateuri[0] == '\0' && opts->migrateuri) {
+        with_option.migrateuri = opts->migrateuri;
+        return xvm_uri_migration(&with_option, target);
+    }
+    return xvm_uri_migration(params, target);
+}
+
+/* migrate_options' flags, and the policy's: auto-converge unless turned
+ * off, post-copy allowed when asked, for live migrations. */
+static guint
+migration_extra_flags(const XvmParams *params, const XvmMigOpts *opts)
+{
+    guint flags = opts->flags;
+
+    if (params->migration_type != XVM_MIGRATION_LIVE)
+        return flags;
+    if (params->migration_auto_converge)
+        flags |= VIR_MIGRATE_AUTO_CONVERGE;
+    if (params->migration_postcopy)
+        flags |= VIR_MIGRATE_POSTCOPY;
+    return flags;
+}
+
 static MigrationCall *
 migration_call_new(XvmContext *ctx, const char *target, GError **error)
 {
-    g_autofree char *dest_uri = xvm_uri_remote(ctx->params, target, error);
+    g_autofree char *dest_uri = NULL;
+    g_autoptr(GError) opts_error = NULL;
+    XvmMigOpts *opts = xvm_migopts_parse(ctx->params->migrate_options, &opts_error);
     MigrationCall *call;
 
-    if (dest_uri == NULL)
+    /* Never move without a flag the user asked for (--tls, say). */
+    if (opts == NULL) {
+        g_set_error(error, XVM_ERROR, XVM_ERROR_PARAM_INVALID,
+                    "not migrating %s: migrate_options: %s", ctx->name, opts_error->message);
         return NULL;
+    }
+    dest_uri = xvm_uri_remote(ctx->params, target, error);
+    if (dest_uri == NULL) {
+        xvm_migopts_free(opts);
+        return NULL;
+    }
     call = g_new0(MigrationCall, 1);
     call->virt = xvm_virt_ref(ctx->virt);
     call->name = g_strdup(ctx->name);
     call->uuid = g_strdup(ctx->uuid);
+    call->opts = opts;
     call->dest_uri = g_steal_pointer(&dest_uri);
-    call->data_uri = xvm_uri_migration(ctx->params, target);
+    call->data_uri = migration_data_uri(ctx->params, opts, target);
     call->migration.dest_uri = call->dest_uri;
     call->migration.data_uri = call->data_uri;
     call->migration.live = ctx->params->migration_type == XVM_MIGRATION_LIVE;
@@ -65,8 +113,11 @@ migration_call_new(XvmContext *ctx, const char *target, GError **error)
      * when that file is the user's config. */
     call->migration.undefine_source = ctx->params->persistent
                                       && !xvm_context_config_owned_by_libvirt(ctx);
-    call->migration.bandwidth_mibs = ctx->params->migration_speed_mibs;
+    call->migration.bandwidth_mibs = opts->has_bandwidth ? opts->bandwidth_mibs
+                                                         : ctx->params->migration_speed_mibs;
     call->migration.max_downtime_ms = ctx->params->migration_downtime_ms;
+    call->migration.extra_flags = migration_extra_flags(ctx->params, opts);
+    call->migration.params = opts->params;
     return call;
 }
 

@@ -4,6 +4,7 @@
 
 #include "xvm-error.h"
 #include "xvm-metadata.h"
+#include "xvm-migopts.h"
 #include "xvm-uri.h"
 
 /* Integer parameters: the largest value that makes sense, to refuse typos
@@ -240,6 +241,20 @@ check_template(XvmParams *p, const char *name, const char *value)
     }
 }
 
+/* No reading of a flag nobody can map is safe (a dropped --tls sends the
+ * guest's memory in clear): every action but migrate_to warns, and
+ * migrate_to refuses to start the copy. */
+static void
+check_migrate_options(XvmParams *p)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(XvmMigOpts) opts = xvm_migopts_parse(p->migrate_options, &error);
+
+    if (opts == NULL)
+        add_problem(p, "migrate_options: %s; migrate_to refuses to run with it",
+                    error->message);
+}
+
 /* The readings VirtualDomain gives values it cannot use, so that a resource
  * that worked there works the same here. */
 static void
@@ -255,6 +270,7 @@ check_soft_rules(XvmParams *p)
     }
     if (p->sync_config_on_stop)
         p->save_config_on_stop = TRUE;
+    check_migrate_options(p);
 }
 
 /* What no reading makes safe: a relative config depends on the cwd

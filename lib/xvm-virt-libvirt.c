@@ -534,7 +534,28 @@ migration_flags(const XvmMigration *m)
         flags |= VIR_MIGRATE_PERSIST_DEST;
     if (m->undefine_source)
         flags |= VIR_MIGRATE_UNDEFINE_SOURCE;
-    return flags;
+    return flags | m->extra_flags;
+}
+
+static void
+add_migration_params(const XvmMigration *m, virTypedParameterPtr *params, int *nparams,
+                     int *maxparams)
+{
+    for (guint i = 0; m->params && i < m->params->len; i++) {
+        const XvmMigParam *p = g_ptr_array_index(m->params, i);
+
+        switch (p->type) {
+        case XVM_MIG_PARAM_STRING:
+            virTypedParamsAddString(params, nparams, maxparams, p->name, p->text);
+            break;
+        case XVM_MIG_PARAM_INT:
+            virTypedParamsAddInt(params, nparams, maxparams, p->name, (int) p->number);
+            break;
+        case XVM_MIG_PARAM_ULLONG:
+            virTypedParamsAddULLong(params, nparams, maxparams, p->name, p->number);
+            break;
+        }
+    }
 }
 
 static gboolean
@@ -552,6 +573,7 @@ lv_migrate(XvmVirt *v, const XvmDomainRef *ref, const XvmMigration *m, GError **
     if (m->bandwidth_mibs)
         virTypedParamsAddULLong(&params, &nparams, &maxparams,
                                 VIR_MIGRATE_PARAM_BANDWIDTH, m->bandwidth_mibs);
+    add_migration_params(m, &params, &nparams, &maxparams);
     /* Best effort: the downtime only shortens the final pause. */
     if (m->max_downtime_ms)
         virDomainMigrateSetMaxDowntime(dom, m->max_downtime_ms, 0);

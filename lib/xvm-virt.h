@@ -34,6 +34,20 @@ typedef struct {
 
 void xvm_active_domain_free(gpointer domain);
 
+typedef enum {
+    XVM_MIG_PARAM_STRING,
+    XVM_MIG_PARAM_INT,
+    XVM_MIG_PARAM_ULLONG,
+} XvmMigParamType;
+
+/* One of libvirt's typed migration parameters (VIR_MIGRATE_PARAM_*). */
+typedef struct {
+    const char *name;       /* libvirt's name, static */
+    XvmMigParamType type;
+    char *text;             /* XVM_MIG_PARAM_STRING */
+    guint64 number;         /* the others */
+} XvmMigParam;
+
 typedef struct {
     const char *dest_uri;       /* the target's libvirt URI */
     const char *data_uri;       /* where the data goes, or NULL */
@@ -42,13 +56,23 @@ typedef struct {
     gboolean undefine_source;   /* and undefine on the source */
     guint64 bandwidth_mibs;     /* 0: unlimited */
     guint64 max_downtime_ms;    /* 0: libvirt's default */
+    guint extra_flags;          /* more of libvirt's virDomainMigrateFlags bits */
+    const GPtrArray *params;    /* more XvmMigParam, or NULL */
 } XvmMigration;
 
+/* A running job's statistics (virDomainGetJobStats); 0 where libvirt gives
+ * none. */
 typedef struct {
     gboolean active;
-    guint64 data_total;
+    gboolean postcopy;          /* the job is in post-copy */
+    guint64 data_total;         /* bytes */
     guint64 data_remaining;
     guint64 elapsed_ms;
+    guint64 dirty_rate_bps;     /* memory dirtied per second, bytes */
+    guint64 transfer_bps;       /* memory copied per second, bytes */
+    guint64 iteration;          /* pre-copy passes over memory */
+    guint64 throttle_percent;   /* auto-converge's vCPU throttle */
+    guint64 expected_downtime_ms;
 } XvmJobProgress;
 
 typedef struct XvmVirt XvmVirt;
@@ -82,6 +106,12 @@ typedef struct {
     gboolean (*job_progress)(XvmVirt *v, const XvmDomainRef *ref, XvmJobProgress *out,
                              GError **error);
     gboolean (*abort_job)(XvmVirt *v, const XvmDomainRef *ref, GError **error);
+    /* The longest pause allowed at the end of a running live migration. */
+    gboolean (*set_max_downtime)(XvmVirt *v, const XvmDomainRef *ref, guint64 downtime_ms,
+                                 GError **error);
+    /* Switches a running migration (started with VIR_MIGRATE_POSTCOPY) to
+     * post-copy: the guest runs on the target from now on. */
+    gboolean (*start_postcopy)(XvmVirt *v, const XvmDomainRef *ref, GError **error);
     /* How many lifecycle events (of any domain) have been seen so far. */
     guint64 (*event_count)(XvmVirt *v);
     /* Waits up to timeout_ms until more than seen events have been seen.

@@ -51,6 +51,7 @@ struct FakeVirt {
     XvmMigration last_migration;
     char *last_dest_uri;
     char *last_data_uri;
+    GPtrArray *last_params;             /* XvmMigParam, copied */
     guint wait_events;
 };
 
@@ -332,15 +333,45 @@ fake_dump_xml(XvmVirt *v, const XvmDomainRef *ref, char **xml, GError **error)
 }
 
 static void
+mig_param_free(gpointer data)
+{
+    XvmMigParam *p = data;
+
+    g_free(p->text);
+    g_free(p);
+}
+
+/* The caller frees its parameters once the migration is over: keep a copy. */
+static GPtrArray *
+copy_params(const GPtrArray *params)
+{
+    GPtrArray *copy = g_ptr_array_new_with_free_func(mig_param_free);
+
+    for (guint i = 0; params && i < params->len; i++) {
+        const XvmMigParam *p = g_ptr_array_index(params, i);
+        XvmMigParam *c = g_new0(XvmMigParam, 1);
+
+        *c = *p;
+        c->text = g_strdup(p->text);
+        g_ptr_array_add(copy, c);
+    }
+    return copy;
+}
+
+static void
 remember_migration(FakeVirt *f, const XvmMigration *m)
 {
     g_free(f->last_dest_uri);
     g_free(f->last_data_uri);
+    if (f->last_params)
+        g_ptr_array_unref(f->last_params);
     f->last_dest_uri = g_strdup(m->dest_uri);
     f->last_data_uri = g_strdup(m->data_uri);
+    f->last_params = copy_params(m->params);
     f->last_migration = *m;
     f->last_migration.dest_uri = f->last_dest_uri;
     f->last_migration.data_uri = f->last_data_uri;
+    f->last_migration.params = f->last_params;
 }
 
 /* Blocks, lock held (released while waiting), until abort_job. */
@@ -466,6 +497,8 @@ fake_free(XvmVirt *v)
     g_free(f->marker);
     g_free(f->last_dest_uri);
     g_free(f->last_data_uri);
+    if (f->last_params)
+        g_ptr_array_unref(f->last_params);
     g_mutex_clear(&f->lock);
     g_cond_clear(&f->changed);
     g_free(f);

@@ -754,6 +754,54 @@ check_migration_settings(Fx *fx)
     g_assert_cmpuint(m.max_downtime_ms, ==, 300);
 }
 
+/* Live by default: auto-converge asked for, post-copy not allowed, and
+ * nothing else added. */
+static void
+check_migrated_default_flags(Fx *fx)
+{
+    XvmMigration m = fake_virt_last_migration(fx->fake);
+
+    check_migrated(fx);
+    g_assert_cmphex(m.extra_flags, ==, VIR_MIGRATE_AUTO_CONVERGE);
+    g_assert_true(m.params == NULL || m.params->len == 0);
+}
+
+static void
+check_migrated_paused_no_converge(Fx *fx)
+{
+    XvmMigration m = fake_virt_last_migration(fx->fake);
+
+    g_assert_false(m.live);
+    g_assert_cmphex(m.extra_flags, ==, 0);
+}
+
+static void
+check_migrated_postcopy_only(Fx *fx)
+{
+    XvmMigration m = fake_virt_last_migration(fx->fake);
+
+    g_assert_cmphex(m.extra_flags, ==, VIR_MIGRATE_POSTCOPY);
+}
+
+/* migrate_options reach libvirt: flags, typed parameters, --bandwidth over
+ * migration_speed, --migrateuri's %n as migrateuri's. */
+static void
+check_migrated_with_options(Fx *fx)
+{
+    XvmMigration m = fake_virt_last_migration(fx->fake);
+    const XvmMigParam *p;
+
+    g_assert_cmphex(m.extra_flags, ==, VIR_MIGRATE_AUTO_CONVERGE | VIR_MIGRATE_TLS
+                                       | VIR_MIGRATE_COMPRESSED);
+    g_assert_cmpuint(m.bandwidth_mibs, ==, 50);
+    g_assert_cmpstr(m.data_uri, ==, "tcp://node2-mig:49152");
+    g_assert_nonnull(m.params);
+    g_assert_cmpuint(m.params->len, ==, 1);
+    p = g_ptr_array_index(m.params, 0);
+    g_assert_cmpstr(p->name, ==, VIR_MIGRATE_PARAM_COMPRESSION);
+    g_assert_cmpstr(p->text, ==, "xbzrle");
+}
+
 /* Aborted in time for libvirt to cancel it and resume the guest here, with
  * the abort reserve still ahead. */
 static void
@@ -1336,6 +1384,37 @@ static const ActionCase cases[] = {
       { "OCF_RESKEY_CRM_meta_migrate_target=node2;reboot" }, set_running,
       XVM_OCF_ERR_GENERIC, XVM_ERROR_PARAM_INVALID, "node2;reboot", check_nothing_asked,
       NULL },
+    /* Issue 11: auto-converge by default, post-copy on request, the
+     * migrate_options mapped, and a flag nobody can map stops the move
+     * before any copy (a dropped --tls would send memory in clear). */
+    { "/xvm/actions/migrate_to/default-flags", XVM_ACTION_MIGRATE_TO, { MIGRATE_ENV },
+      set_running, XVM_OCF_SUCCESS, NO_ERROR, NULL, check_migrated_default_flags, NULL },
+    { "/xvm/actions/migrate_to/paused-no-auto-converge", XVM_ACTION_MIGRATE_TO,
+      { MIGRATE_ENV, "OCF_RESKEY_migration_type=paused" }, set_running, XVM_OCF_SUCCESS,
+      NO_ERROR, NULL, check_migrated_paused_no_converge, NULL },
+    { "/xvm/actions/migrate_to/postcopy-no-auto-converge", XVM_ACTION_MIGRATE_TO,
+      { MIGRATE_ENV, "OCF_RESKEY_migration_auto_converge=false",
+        "OCF_RESKEY_migration_postcopy=true" }, set_running, XVM_OCF_SUCCESS, NO_ERROR, NULL,
+      check_migrated_postcopy_only, NULL },
+    { "/xvm/actions/migrate_to/options-mapped", XVM_ACTION_MIGRATE_TO,
+      { MIGRATE_ENV, "OCF_RESKEY_migration_speed=100",
+        "OCF_RESKEY_migrate_options=--live --tls --comp-methods xbzrle --bandwidth=50"
+        " --migrateuri=tcp://%n-mig:49152" }, set_running, XVM_OCF_SUCCESS, NO_ERROR, NULL,
+      check_migrated_with_options, NULL },
+    { "/xvm/actions/migrate_to/options-unknown", XVM_ACTION_MIGRATE_TO,
+      { MIGRATE_ENV, "OCF_RESKEY_migrate_options=--tls --tsl" }, set_running,
+      XVM_OCF_ERR_GENERIC, XVM_ERROR_PARAM_INVALID, "--tsl is not accepted", check_no_migrate,
+      NULL },
+    { "/xvm/actions/migrate_to/options-refused", XVM_ACTION_MIGRATE_TO,
+      { MIGRATE_ENV, "OCF_RESKEY_migrate_options=--suspend" }, set_running,
+      XVM_OCF_ERR_GENERIC, XVM_ERROR_PARAM_INVALID, "--suspend is refused", check_no_migrate,
+      NULL },
+    { "/xvm/actions/monitor/options-unknown-warns", XVM_ACTION_MONITOR,
+      { "OCF_RESKEY_migrate_options=--tsl" }, set_running, XVM_OCF_SUCCESS, NO_ERROR, NULL,
+      NULL, NULL },
+    { "/xvm/actions/validate/options-unknown", XVM_ACTION_VALIDATE,
+      { "OCF_RESKEY_migrate_options=--live --tsl" }, NULL, XVM_OCF_ERR_CONFIGURED,
+      XVM_ERROR_PARAM_INVALID, "accepted: --live", check_no_connect, NULL },
     { "/xvm/actions/migrate_to/params-invalid", XVM_ACTION_MIGRATE_TO,
       { MIGRATE_ENV, "OCF_RESKEY_hypervisor=qemu-system" }, set_running, XVM_OCF_ERR_GENERIC,
       XVM_ERROR_PARAM_INVALID, "hypervisor", check_nothing_asked, NULL },
