@@ -11,6 +11,7 @@
 #include "xvm-log.h"
 #include "xvm-look.h"
 #include "xvm-migopts.h"
+#include "xvm-migwatch.h"
 #include "xvm-uri.h"
 
 /* How often a running migration's progress is read. */
@@ -115,7 +116,9 @@ migration_call_new(XvmContext *ctx, const char *target, GError **error)
                                       && !xvm_context_config_owned_by_libvirt(ctx);
     call->migration.bandwidth_mibs = opts->has_bandwidth ? opts->bandwidth_mibs
                                                          : ctx->params->migration_speed_mibs;
-    call->migration.max_downtime_ms = ctx->params->migration_downtime_ms;
+    /* Set before the start: the ladder (xvm-migwatch.h) raises it. */
+    call->migration.max_downtime_ms = xvm_migwatch_initial_downtime_ms(
+        ctx->params->migration_downtime_ms);
     call->migration.extra_flags = migration_extra_flags(ctx->params, opts);
     call->migration.params = opts->params;
     return call;
@@ -168,57 +171,185 @@ runs_here(XvmContext *ctx, GError **error)
     return FALSE;
 }
 
-static void
-log_progress(XvmContext *ctx)
-{
-    XvmJobProgress p;
-    XvmDomainRef ref = xvm_context_ref(ctx);
+/* A progress line at info level at most this often: a user sees the
+ * migration move in the log. */
+#define XVM_MIGRATION_LOG_US (5 * G_USEC_PER_SEC)
+#define XVM_MIGRATION_FIRST_LOOK_MS 200
 
-    if (ctx->virt->ops->job_progress(ctx->virt, &ref, &p, NULL) && p.active)
-        xvm_log_debug("migration of %s: %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
-                      " bytes left after %" G_GUINT64_FORMAT " ms", ctx->name,
-                      p.data_remaining, p.data_total, p.elapsed_ms);
+typedef struct {
+    XvmMigwatch w;
+    const char *target;
+    gint64 started_us;
+    gint64 logged_us;
+    gboolean aborted;
+} Watch;
+
+static void
+log_progress(XvmContext *ctx, Watch *watch, gint64 now_us)
+{
+    g_autofree char *figures = NULL;
+
+    if (!watch->w.last.active || now_us - watch->logged_us < XVM_MIGRATION_LOG_US)
+        return;
+    watch->logged_us = now_us;
+    figures = xvm_migwatch_figures(&watch->w);
+    xvm_log_info("migrating %s to %s, %.0f s: %s%s, downtime limit %" G_GUINT64_FORMAT " ms",
+                 ctx->name, watch->target, (now_us - watch->started_us) / 1e6, figures,
+                 watch->w.last.postcopy ? ", post-copy" : "", watch->w.downtime_ms);
 }
 
-/* Waits for the migration; aborts it early enough that libvirt can cancel
- * it and the guest keeps running here.  TRUE when it was aborted. */
-static gboolean
-watch_migration(XvmContext *ctx, XvmJob *job)
+/* One escalation: a higher allowed downtime, or post-copy. */
+static void
+escalate(XvmContext *ctx, Watch *watch, XvmMigwatchStep step, gint64 now_us)
 {
-    gint64 reserve = xvm_migration_abort_reserve_ms(xvm_deadline_remaining_ms(&ctx->deadline));
     XvmDomainRef ref = xvm_context_ref(ctx);
-    XvmDeadline abort_at = xvm_deadline_before(&ctx->deadline, reserve);
-    g_autoptr(GError) abort_error = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *figures = xvm_migwatch_figures(&watch->w);
+    gboolean ok;
 
-    while (!xvm_job_wait(job, MIN(XVM_MIGRATION_POLL_MS,
-                                  xvm_deadline_remaining_ms(&abort_at)))) {
-        if (xvm_deadline_passed(&abort_at)) {
-            xvm_log_warn("migration of %s did not finish in time; aborting it", ctx->name);
-            if (!ctx->virt->ops->abort_job(ctx->virt, &ref, &abort_error))
-                xvm_log_warn("%s", abort_error->message);
-            xvm_job_wait(job, xvm_deadline_remaining_ms(&ctx->deadline));
-            return TRUE;
-        }
-        log_progress(ctx);
+    if (step == XVM_MIGWATCH_RAISE_DOWNTIME) {
+        xvm_log_notice("migration of %s is not converging (%s): allowing %" G_GUINT64_FORMAT
+                       " ms of downtime", ctx->name, figures, watch->w.downtime_next_ms);
+        ok = ctx->virt->ops->set_max_downtime(ctx->virt, &ref, watch->w.downtime_next_ms,
+                                              &error);
+    } else {
+        xvm_log_notice("migration of %s is not converging (%s): switching to post-copy",
+                       ctx->name, figures);
+        ok = ctx->virt->ops->start_postcopy(ctx->virt, &ref, &error);
     }
-    return FALSE;
+    if (!ok)
+        xvm_log_warn("%s", error->message);
+    xvm_migwatch_done(&watch->w, step, ok, now_us);
+}
+
+static void
+abort_migration(XvmContext *ctx, Watch *watch, XvmJob *job)
+{
+    XvmDomainRef ref = xvm_context_ref(ctx);
+    g_autoptr(GError) error = NULL;
+    g_autofree char *figures = xvm_migwatch_figures(&watch->w);
+
+    xvm_log_warn("aborting the migration of %s to %s: %s (%s)", ctx->name, watch->target,
+                 watch->w.reason, figures);
+    watch->aborted = TRUE;
+    if (!ctx->virt->ops->abort_job(ctx->virt, &ref, &error))
+        xvm_log_warn("%s", error->message);
+    xvm_job_wait(job, xvm_deadline_remaining_ms(&ctx->deadline));
+}
+
+/* Sleeps until the next poll; wakes early on a lifecycle event (the
+ * domain leaving when the migration completes). */
+static void
+wait_next_poll(XvmContext *ctx, const Watch *watch, gint64 now_us)
+{
+    gint64 left_ms = (xvm_migwatch_wait_until_us(&watch->w) - now_us) / 1000;
+    guint64 seen = ctx->virt->ops->event_count(ctx->virt);
+
+    ctx->virt->ops->wait_event(ctx->virt, seen, CLAMP(left_ms, 1, XVM_MIGRATION_POLL_MS));
+}
+
+/* Watches the migration until it ends, escalating when it stops
+ * converging (xvm-migwatch.h), and aborts it early enough that libvirt can
+ * cancel it and the guest keeps running here.  Returns when the job ended,
+ * after an abort, or at the deadline in post-copy (which cannot be
+ * aborted). */
+static void
+watch_migration(XvmContext *ctx, XvmJob *job, Watch *watch)
+{
+    XvmDomainRef ref = xvm_context_ref(ctx);
+    /* libvirt's job starts a moment after the call: statistics read
+     * before then say there is none. */
+    gint64 first_look_ms = XVM_MIGRATION_FIRST_LOOK_MS;
+
+    while (!xvm_job_wait(job, first_look_ms)) {
+        XvmJobProgress p;
+        gboolean have = ctx->virt->ops->job_progress(ctx->virt, &ref, &p, NULL);
+        gint64 now = ctx->deadline.now();
+        XvmMigwatchStep step = xvm_migwatch_next(&watch->w, have ? &p : NULL, now);
+
+        log_progress(ctx, watch, now);
+        if (step == XVM_MIGWATCH_ABORT) {
+            abort_migration(ctx, watch, job);
+            return;
+        }
+        if (step != XVM_MIGWATCH_WAIT)
+            escalate(ctx, watch, step, now);
+        /* No job (yet, or any more): the call is starting or returning. */
+        if (have && !p.active && xvm_job_wait(job, 200))
+            return;
+        if (now >= xvm_migwatch_wait_until_us(&watch->w))
+            return;
+        wait_next_poll(ctx, watch, now);
+        first_look_ms = 0;
+    }
 }
 
 static XvmOcfRc
-migration_failed(XvmContext *ctx, const char *target, gboolean aborted, GError *cause,
-                 GError **error)
+migration_failed(XvmContext *ctx, const Watch *watch, GError *cause, GError **error)
 {
     GError *state_error = NULL;
     gboolean still_here = runs_here(ctx, &state_error);
-    GError *failure = g_error_new(XVM_ERROR, XVM_ERROR_MIGRATION, "%s %s to %s%s%s (%s)",
-                                  aborted ? "aborted migration of" : "migration of",
-                                  ctx->name, target, still_here ? "; it still runs here" : "",
-                                  aborted ? ": not done before the timeout" : "",
-                                  cause ? cause->message : "no answer from libvirt");
+    g_autofree char *figures = xvm_migwatch_figures(&watch->w);
+    const char *why = cause ? cause->message : "no answer from libvirt";
+    GError *failure;
 
+    if (watch->aborted)
+        failure = g_error_new(XVM_ERROR, XVM_ERROR_MIGRATION,
+                              "aborted migration of %s to %s: %s%s (%s; %s)", ctx->name,
+                              watch->target, watch->w.reason,
+                              still_here ? "; it still runs here" : "", figures, why);
+    else if (watch->w.postcopy)
+        failure = g_error_new(XVM_ERROR, XVM_ERROR_MIGRATION,
+                              "post-copy migration of %s to %s failed, memory split between"
+                              " nodes; %s (%s)", ctx->name, watch->target,
+                              still_here ? "it runs here" : state_error ? state_error->message
+                              : "not here", why);
+    else
+        failure = g_error_new(XVM_ERROR, XVM_ERROR_MIGRATION, "migration of %s to %s%s (%s)",
+                              ctx->name, watch->target,
+                              still_here ? " failed; it still runs here" : " failed", why);
     g_clear_error(&state_error);
     g_clear_error(&cause);
     return xvm_action_fail(ctx, error, failure);
+}
+
+/* How it went, for the log and the benchmark: time, escalations, the
+ * heaviest vCPU throttle auto-converge applied. */
+static void
+migration_succeeded(XvmContext *ctx, const Watch *watch)
+{
+    const XvmMigwatch *w = &watch->w;
+    gint64 now = ctx->deadline.now();
+    g_autoptr(GString) how = g_string_new(NULL);
+
+    if (w->postcopy)
+        g_string_append_printf(how, ", post-copy after %.1f s",
+                               (w->postcopy_at_us - watch->started_us) / 1e6);
+    if (w->escalations)
+        g_string_append_printf(how, ", downtime limit %" G_GUINT64_FORMAT " ms", w->downtime_ms);
+    if (w->peak_throttle_percent)
+        g_string_append_printf(how, ", throttle peak %" G_GUINT64_FORMAT "%%",
+                               w->peak_throttle_percent);
+    xvm_context_set_summary(ctx, "domain %s migrated to %s in %.1f s%s", ctx->name,
+                            watch->target, (now - watch->started_us) / 1e6, how->str);
+    xvm_log_notice("%s", ctx->summary);
+}
+
+static void
+watch_init(XvmContext *ctx, Watch *watch, const char *target)
+{
+    gint64 now = ctx->deadline.now();
+    gint64 usable_ms = xvm_deadline_remaining_ms(&ctx->deadline);
+    XvmDeadline abort_at = xvm_deadline_before(&ctx->deadline,
+                                               xvm_migration_abort_reserve_ms(usable_ms));
+    const XvmParams *p = ctx->params;
+
+    watch->target = target;
+    watch->started_us = now;
+    watch->logged_us = now;
+    xvm_migwatch_init(&watch->w, p->migration_type == XVM_MIGRATION_LIVE,
+                      p->migration_postcopy, p->migration_progress_timeout_s,
+                      p->migration_downtime_ms, now, abort_at.end_us, ctx->deadline.end_us);
 }
 
 XvmOcfRc
@@ -228,25 +359,29 @@ xvm_action_migrate_to(XvmContext *ctx, GError **error)
     GError *local = NULL;
     MigrationCall *call;
     g_autoptr(XvmJob) job = NULL;
-    gint64 started = ctx->deadline.now();
-    gboolean aborted;
+    Watch watch = { 0 };
+    XvmOcfRc rc = XVM_OCF_SUCCESS;
 
     if (!migrate_inputs_ok(ctx, &local) || !runs_here(ctx, &local)
         || !(call = migration_call_new(ctx, target, &local)))
         return xvm_action_fail(ctx, error, local);
+    watch_init(ctx, &watch, target);
+    /* post-copy is possible only when libvirt was told before the start. */
+    watch.w.postcopy_allowed = watch.w.live
+                               && (call->migration.extra_flags & VIR_MIGRATE_POSTCOPY);
     xvm_log_notice("migrating %s (%s) to %s via %s%s%s", ctx->name,
                    call->migration.live ? "live" : "paused", target, call->dest_uri,
                    call->data_uri ? ", data to " : "", call->data_uri ? call->data_uri : "");
     job = xvm_job_start("xvm-migrate", migration_call_run, call, migration_call_free);
-    aborted = watch_migration(ctx, job);
+    watch_migration(ctx, job, &watch);
     /* The job's own answer decides, even after an abort: a migration that
      * completed as it was being aborted did move the domain. */
     if (!xvm_job_wait(job, 0) || !xvm_job_result(job, &local))
-        return migration_failed(ctx, target, aborted, local, error);
-    xvm_context_set_summary(ctx, "domain %s migrated to %s in %.1f s", ctx->name, target,
-                            (ctx->deadline.now() - started) / 1e6);
-    xvm_log_notice("%s", ctx->summary);
-    return XVM_OCF_SUCCESS;
+        rc = migration_failed(ctx, &watch, local, error);
+    else
+        migration_succeeded(ctx, &watch);
+    xvm_migwatch_clear(&watch.w);
+    return rc;
 }
 
 XvmOcfRc

@@ -251,8 +251,7 @@ check_migrate_options(XvmParams *p)
     g_autoptr(XvmMigOpts) opts = xvm_migopts_parse(p->migrate_options, &error);
 
     if (opts == NULL)
-        add_problem(p, "migrate_options: %s; migrate_to refuses to run with it",
-                    error->message);
+        add_problem(p, "migrate_options: migrate_to refuses to run: %s", error->message);
 }
 
 /* The readings VirtualDomain gives values it cannot use, so that a resource

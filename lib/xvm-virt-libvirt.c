@@ -591,23 +591,83 @@ lv_migrate(XvmVirt *v, const XvmDomainRef *ref, const XvmMigration *m, GError **
     return TRUE;
 }
 
+static guint64
+job_stat(virTypedParameterPtr params, int nparams, const char *name)
+{
+    unsigned long long value = 0;
+
+    if (virTypedParamsGetULLong(params, nparams, name, &value) <= 0)
+        return 0;
+    return value;
+}
+
+static void
+fill_job_progress(XvmJobProgress *out, int type, virTypedParameterPtr params, int nparams)
+{
+    int throttle = 0;
+    guint64 page_size = job_stat(params, nparams, VIR_DOMAIN_JOB_MEMORY_PAGE_SIZE);
+
+    out->active = type != VIR_DOMAIN_JOB_NONE && type != VIR_DOMAIN_JOB_COMPLETED;
+    out->data_total = job_stat(params, nparams, VIR_DOMAIN_JOB_DATA_TOTAL);
+    out->data_remaining = job_stat(params, nparams, VIR_DOMAIN_JOB_DATA_REMAINING);
+    out->elapsed_ms = job_stat(params, nparams, VIR_DOMAIN_JOB_TIME_ELAPSED);
+    /* libvirt counts dirtied pages per second. */
+    out->dirty_rate_bps = job_stat(params, nparams, VIR_DOMAIN_JOB_MEMORY_DIRTY_RATE)
+                          * (page_size ? page_size : 4096);
+    out->transfer_bps = job_stat(params, nparams, VIR_DOMAIN_JOB_MEMORY_BPS);
+    out->iteration = job_stat(params, nparams, VIR_DOMAIN_JOB_MEMORY_ITERATION);
+    out->expected_downtime_ms = job_stat(params, nparams, VIR_DOMAIN_JOB_DOWNTIME);
+    out->postcopy = job_stat(params, nparams, VIR_DOMAIN_JOB_MEMORY_POSTCOPY_REQS) > 0;
+    if (virTypedParamsGetInt(params, nparams, VIR_DOMAIN_JOB_AUTO_CONVERGE_THROTTLE,
+                             &throttle) > 0)
+        out->throttle_percent = (guint64) MAX(throttle, 0);
+}
+
 static gboolean
 lv_job_progress(XvmVirt *v, const XvmDomainRef *ref, XvmJobProgress *out, GError **error)
 {
     g_autoptr(virDomain) dom = lookup(v->priv, ref, error);
-    virDomainJobInfo info;
+    virTypedParameterPtr params = NULL;
+    int nparams = 0, type = VIR_DOMAIN_JOB_NONE;
 
     memset(out, 0, sizeof(*out));
     if (dom == NULL)
         return FALSE;
-    if (virDomainGetJobInfo(dom, &info) < 0) {
+    if (virDomainGetJobStats(dom, &type, &params, &nparams, 0) < 0) {
         set_error_from_libvirt(v->priv, error, "reading the migration's progress");
         return FALSE;
     }
-    out->active = info.type != VIR_DOMAIN_JOB_NONE;
-    out->data_total = info.dataTotal;
-    out->data_remaining = info.dataRemaining;
-    out->elapsed_ms = info.timeElapsed;
+    fill_job_progress(out, type, params, nparams);
+    virTypedParamsFree(params, nparams);
+    return TRUE;
+}
+
+static gboolean
+lv_set_max_downtime(XvmVirt *v, const XvmDomainRef *ref, guint64 downtime_ms,
+                    GError **error)
+{
+    g_autoptr(virDomain) dom = lookup(v->priv, ref, error);
+
+    if (dom == NULL)
+        return FALSE;
+    if (virDomainMigrateSetMaxDowntime(dom, downtime_ms, 0) < 0) {
+        set_error_from_libvirt(v->priv, error, "raising the migration's downtime limit");
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static gboolean
+lv_start_postcopy(XvmVirt *v, const XvmDomainRef *ref, GError **error)
+{
+    g_autoptr(virDomain) dom = lookup(v->priv, ref, error);
+
+    if (dom == NULL)
+        return FALSE;
+    if (virDomainMigrateStartPostCopy(dom, 0) < 0) {
+        set_error_from_libvirt(v->priv, error, "switching the migration to post-copy");
+        return FALSE;
+    }
     return TRUE;
 }
 
@@ -697,6 +757,8 @@ static const XvmVirtOps libvirt_ops = {
     .migrate = lv_migrate,
     .job_progress = lv_job_progress,
     .abort_job = lv_abort_job,
+    .set_max_downtime = lv_set_max_downtime,
+    .start_postcopy = lv_start_postcopy,
     .event_count = lv_event_count,
     .wait_event = lv_wait_event,
     .free = lv_free,

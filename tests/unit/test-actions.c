@@ -802,6 +802,168 @@ check_migrated_with_options(Fx *fx)
     g_assert_cmpstr(p->text, ==, "xbzrle");
 }
 
+/* ---- the progress watch: escalation (issue 11) ---------------------------------------- */
+
+/* A busy guest: pre-copy stuck at 100 MiB left, copying 16 MiB/s while the
+ * guest dirties 60 MiB/s. */
+static const FakeProgress busy_guest[] = {
+    { 0, 100, 60, 16, 1, 0 }, { 10000, 100, 60, 16, 8, 0 }, { 30000, 100, 60, 16, 20, 0 },
+    FAKE_PROGRESS_END,
+};
+
+static void
+set_busy_converges_at_1200(Fx *fx)
+{
+    set_running(fx);
+    fake_virt_set_migrate(fx->fake, FAKE_MIGRATE_HANGS);
+    fake_virt_set_progress(fx->fake, busy_guest);
+    fake_virt_converge_at_downtime(fx->fake, 1200);
+}
+
+static void
+set_busy_never_converges(Fx *fx)
+{
+    set_running(fx);
+    fake_virt_set_migrate(fx->fake, FAKE_MIGRATE_HANGS);
+    fake_virt_set_progress(fx->fake, busy_guest);
+}
+
+static void
+set_busy_postcopy_done(Fx *fx)
+{
+    set_busy_never_converges(fx);
+    fake_virt_set_postcopy(fx->fake, 8000, FALSE);
+}
+
+static void
+set_busy_postcopy_fails(Fx *fx)
+{
+    set_busy_never_converges(fx);
+    fake_virt_set_postcopy(fx->fake, 3000, TRUE);
+}
+
+/* Progress until 15 s (400 -> 300 MiB left), then stuck. */
+static void
+set_progress_then_stuck(Fx *fx)
+{
+    static const FakeProgress slows[] = {
+        { 0, 400, 60, 16, 1, 0 }, { 15000, 300, 60, 16, 9, 20 }, { 16000, 290, 60, 16, 10, 30 },
+        FAKE_PROGRESS_END,
+    };
+
+    set_running(fx);
+    fake_virt_set_migrate(fx->fake, FAKE_MIGRATE_HANGS);
+    fake_virt_set_progress(fx->fake, slows);
+    fake_virt_converge_at_downtime(fx->fake, 600);
+}
+
+static gint64
+call_after_start_ms(Fx *fx, FakeOp op, guint nth)
+{
+    gint64 at = fake_virt_call_us(fx->fake, op, nth);
+
+    g_assert_cmpint(at, >=, 0);
+    return (at - fx->started_us) / 1000;
+}
+
+static void
+check_downtimes(Fx *fx, const char *const *want)
+{
+    guint n = 0;
+
+    for (; want[n]; n++)
+        g_assert_cmpstr(fake_virt_arg(fx->fake, FAKE_OP_SET_MAX_DOWNTIME, n), ==, want[n]);
+    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_SET_MAX_DOWNTIME), ==, n);
+}
+
+/* Stuck for migration_progress_timeout (20 s): 600 ms allowed; 5 s later,
+ * still stuck, 1200 ms, where it converges.  300 ms was set at the start. */
+static void
+check_ladder_converged(Fx *fx)
+{
+    static const char *const want[] = { "600", "1200", NULL };
+    XvmMigration m = fake_virt_last_migration(fx->fake);
+
+    g_assert_cmpuint(m.max_downtime_ms, ==, 300);
+    check_downtimes(fx, want);
+    g_assert_cmpint(call_after_start_ms(fx, FAKE_OP_SET_MAX_DOWNTIME, 0), >=, 20000);
+    g_assert_cmpint(call_after_start_ms(fx, FAKE_OP_SET_MAX_DOWNTIME, 0), <, 21500);
+    g_assert_cmpint(call_after_start_ms(fx, FAKE_OP_SET_MAX_DOWNTIME, 1), >=, 25000);
+    g_assert_cmpint(call_after_start_ms(fx, FAKE_OP_SET_MAX_DOWNTIME, 1), <, 26500);
+    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_ABORT_JOB), ==, 0);
+    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_START_POSTCOPY), ==, 0);
+    g_assert_nonnull(strstr(fx->ctx->summary, "downtime limit 1200 ms"));
+}
+
+/* The ladder ends at migration_downtime; no post-copy allowed: one more
+ * progress_timeout, then abort, long before the abort point, with the
+ * figures. */
+static void
+check_ladder_then_abort(Fx *fx)
+{
+    static const char *const want[] = { "600", "1000", NULL };
+
+    check_downtimes(fx, want);
+    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_ABORT_JOB), ==, 1);
+    g_assert_cmpint(call_after_start_ms(fx, FAKE_OP_ABORT_JOB, 0), >=, 45000);
+    g_assert_cmpint(call_after_start_ms(fx, FAKE_OP_ABORT_JOB, 0), <, 47000);
+    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_START_POSTCOPY), ==, 0);
+    g_assert_nonnull(strstr(fx->error->message, "100 MiB left"));
+    g_assert_nonnull(strstr(fx->error->message, "dirtied 60 MiB/s"));
+    g_assert_nonnull(strstr(fx->error->message, "pass 20"));
+}
+
+/* The whole ladder (600, 1200, 2000 ms, 5 s apart), then post-copy, which
+ * completes. */
+static void
+check_postcopy_done(Fx *fx)
+{
+    static const char *const want[] = { "600", "1200", "2000", NULL };
+    XvmMigration m = fake_virt_last_migration(fx->fake);
+
+    g_assert_cmphex(m.extra_flags & VIR_MIGRATE_POSTCOPY, ==, VIR_MIGRATE_POSTCOPY);
+    check_downtimes(fx, want);
+    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_START_POSTCOPY), ==, 1);
+    g_assert_cmpint(call_after_start_ms(fx, FAKE_OP_START_POSTCOPY, 0), >=, 35000);
+    g_assert_cmpint(call_after_start_ms(fx, FAKE_OP_START_POSTCOPY, 0), <, 36500);
+    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_ABORT_JOB), ==, 0);
+    g_assert_nonnull(strstr(fx->ctx->summary, "post-copy after 3"));
+}
+
+static void
+check_postcopy_failed(Fx *fx)
+{
+    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_START_POSTCOPY), ==, 1);
+    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_ABORT_JOB), ==, 0);
+    g_assert_nonnull(strstr(fx->error->message, "paused after a failed post-copy"));
+}
+
+/* Progress resets the clock: the first raise comes 20 s after the last
+ * improvement, not 20 s after the start. */
+static void
+check_stall_counted_from_progress(Fx *fx)
+{
+    static const char *const want[] = { "600", NULL };
+
+    check_downtimes(fx, want);
+    g_assert_cmpint(call_after_start_ms(fx, FAKE_OP_SET_MAX_DOWNTIME, 0), >=, 35000);
+    g_assert_cmpint(call_after_start_ms(fx, FAKE_OP_SET_MAX_DOWNTIME, 0), <, 36500);
+    g_assert_nonnull(strstr(fx->ctx->summary, "throttle peak 30%"));
+}
+
+/* Short of time: post-copy comes while it can still finish, before the
+ * ladder is done, never so late that Pacemaker's timeout hits it. */
+static void
+check_postcopy_in_time(Fx *fx)
+{
+    gint64 at = fake_virt_call_us(fx->fake, FAKE_OP_START_POSTCOPY, 0);
+
+    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_START_POSTCOPY), ==, 1);
+    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_ABORT_JOB), ==, 0);
+    /* 100 MiB at half of 16 MiB/s, plus 5 s, fits in what was left. */
+    g_assert_cmpint(fx->ctx->deadline.end_us - at, >=, 17500 * MS);
+}
+
 /* Aborted in time for libvirt to cancel it and resume the guest here, with
  * the abort reserve still ahead. */
 static void
@@ -1415,6 +1577,37 @@ static const ActionCase cases[] = {
     { "/xvm/actions/validate/options-unknown", XVM_ACTION_VALIDATE,
       { "OCF_RESKEY_migrate_options=--live --tsl" }, NULL, XVM_OCF_ERR_CONFIGURED,
       XVM_ERROR_PARAM_INVALID, "accepted: --live", check_no_connect, NULL },
+    /* The progress watch: escalate when pre-copy stops converging. */
+    { "/xvm/actions/migrate_to/escalate/ladder-converges", XVM_ACTION_MIGRATE_TO,
+      { MIGRATE_ENV, "OCF_RESKEY_CRM_meta_timeout=120000" }, set_busy_converges_at_1200,
+      XVM_OCF_SUCCESS, NO_ERROR, NULL, check_ladder_converged, NULL },
+    { "/xvm/actions/migrate_to/escalate/ladder-then-abort", XVM_ACTION_MIGRATE_TO,
+      { MIGRATE_ENV, "OCF_RESKEY_CRM_meta_timeout=120000",
+        "OCF_RESKEY_migration_downtime=1000" }, set_busy_never_converges, XVM_OCF_ERR_GENERIC,
+      XVM_ERROR_MIGRATION, "aborted migration of vm1 to node2: no progress for 20 s at"
+      " downtime 1000 ms; it still runs here", check_ladder_then_abort, NULL },
+    { "/xvm/actions/migrate_to/escalate/postcopy", XVM_ACTION_MIGRATE_TO,
+      { MIGRATE_ENV, "OCF_RESKEY_CRM_meta_timeout=120000",
+        "OCF_RESKEY_migration_auto_converge=false", "OCF_RESKEY_migration_postcopy=true" },
+      set_busy_postcopy_done, XVM_OCF_SUCCESS, NO_ERROR, NULL, check_postcopy_done, NULL },
+    { "/xvm/actions/migrate_to/escalate/postcopy-from-options", XVM_ACTION_MIGRATE_TO,
+      { MIGRATE_ENV, "OCF_RESKEY_CRM_meta_timeout=120000",
+        "OCF_RESKEY_migrate_options=--postcopy" },
+      set_busy_postcopy_done, XVM_OCF_SUCCESS, NO_ERROR, NULL, check_postcopy_done, NULL },
+    { "/xvm/actions/migrate_to/escalate/postcopy-fails", XVM_ACTION_MIGRATE_TO,
+      { MIGRATE_ENV, "OCF_RESKEY_CRM_meta_timeout=120000", "OCF_RESKEY_migration_postcopy=1" },
+      set_busy_postcopy_fails, XVM_OCF_ERR_GENERIC, XVM_ERROR_MIGRATION,
+      "post-copy migration of vm1 to node2 failed", check_postcopy_failed, NULL },
+    { "/xvm/actions/migrate_to/escalate/stall-from-last-progress", XVM_ACTION_MIGRATE_TO,
+      { MIGRATE_ENV, "OCF_RESKEY_CRM_meta_timeout=120000" }, set_progress_then_stuck,
+      XVM_OCF_SUCCESS, NO_ERROR, NULL, check_stall_counted_from_progress, NULL },
+    { "/xvm/actions/migrate_to/escalate/postcopy-short-of-time", XVM_ACTION_MIGRATE_TO,
+      { MIGRATE_ENV, "OCF_RESKEY_CRM_meta_timeout=45000", "OCF_RESKEY_migration_postcopy=1" },
+      set_busy_postcopy_done, XVM_OCF_SUCCESS, NO_ERROR, NULL, check_postcopy_in_time, NULL },
+    { "/xvm/actions/migrate_to/escalate/no-postcopy-deadline-abort", XVM_ACTION_MIGRATE_TO,
+      { MIGRATE_ENV, "OCF_RESKEY_CRM_meta_timeout=45000" }, set_busy_never_converges,
+      XVM_OCF_ERR_GENERIC, XVM_ERROR_MIGRATION, "not done before the timeout; it still runs",
+      NULL, NULL },
     { "/xvm/actions/migrate_to/params-invalid", XVM_ACTION_MIGRATE_TO,
       { MIGRATE_ENV, "OCF_RESKEY_hypervisor=qemu-system" }, set_running, XVM_OCF_ERR_GENERIC,
       XVM_ERROR_PARAM_INVALID, "hypervisor", check_nothing_asked, NULL },
