@@ -384,11 +384,30 @@ xvm_action_migrate_to(XvmContext *ctx, GError **error)
     return rc;
 }
 
+/* How long a domain may stay paused by the incoming migration once
+ * migrate_to is over: libvirt resumes it as the migration ends. */
+#define XVM_ARRIVAL_PAUSE_GRACE_MS 10000
+
+/* A domain that arrived broken (paused by a failed post-copy, crashed)
+ * does not heal by waiting: it is reported at once, with the reason. */
+static gboolean
+arrived_broken(const XvmDomainStatus *st, gint64 waited_ms)
+{
+    const char *why;
+
+    if (!st->found || xvm_health_classify(st->state, st->reason, &why) != XVM_HEALTH_FAILED)
+        return FALSE;
+    if (xvm_state_is_paused(st->state) && st->reason == VIR_DOMAIN_PAUSED_MIGRATION)
+        return waited_ms >= XVM_ARRIVAL_PAUSE_GRACE_MS;
+    return TRUE;
+}
+
 XvmOcfRc
 xvm_action_migrate_from(XvmContext *ctx, GError **error)
 {
     GError *local = NULL;
     XvmOcfRc rc = XVM_OCF_ERR_GENERIC;
+    gint64 started = ctx->deadline.now();
 
     if (ctx->req->migrate_source == NULL)
         return xvm_action_fail(ctx, error, g_error_new(
@@ -404,12 +423,23 @@ xvm_action_migrate_from(XvmContext *ctx, GError **error)
     while (!xvm_deadline_passed(&ctx->deadline)) {
         XvmDomainStatus st = { 0 };
         guint64 seen = ctx->virt->ops->event_count(ctx->virt);
+        gboolean broken;
 
         g_clear_error(&local);
         if (!xvm_context_observe(ctx, &st, &local))
             break;
         rc = xvm_action_check_domain(ctx, &st, TRUE, &local);
+        broken = arrived_broken(&st, (ctx->deadline.now() - started) / 1000);
+        if (broken) {
+            g_clear_error(&local);
+            local = g_error_new(XVM_ERROR, XVM_ERROR_DOMAIN_FAILED,
+                                "domain %s arrived from %s but is %s", ctx->name,
+                                ctx->req->migrate_source,
+                                xvm_state_describe(st.state, st.reason));
+        }
         xvm_domain_status_clear(&st);
+        if (broken)
+            return xvm_action_fail(ctx, error, local);
         if (rc == XVM_OCF_SUCCESS) {
             xvm_context_remember(ctx);
             xvm_context_register_guard(ctx);

@@ -802,6 +802,40 @@ check_migrated_with_options(Fx *fx)
     g_assert_cmpstr(p->text, ==, "xbzrle");
 }
 
+static void
+set_paused_postcopy_failed(Fx *fx)
+{
+    fake_virt_set_state(fx->fake, TRUE, VIR_DOMAIN_PAUSED, VIR_DOMAIN_PAUSED_POSTCOPY_FAILED);
+}
+
+static void
+set_running_postcopy_failed(Fx *fx)
+{
+    fake_virt_set_state(fx->fake, TRUE, VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_POSTCOPY_FAILED);
+}
+
+static void
+set_stays_paused_by_migration(Fx *fx)
+{
+    fake_virt_set_state(fx->fake, TRUE, VIR_DOMAIN_PAUSED, VIR_DOMAIN_PAUSED_MIGRATION);
+}
+
+/* Reported at once: waiting does not heal it. */
+static void
+check_reported_at_once(Fx *fx)
+{
+    g_assert_cmpint(fx->finished_us - fx->started_us, <, 1000 * MS);
+    check_no_libvirt_change(fx);
+}
+
+static void
+check_reported_after_grace(Fx *fx)
+{
+    g_assert_cmpint(fx->finished_us - fx->started_us, >=, 10000 * MS);
+    g_assert_cmpint(fx->finished_us, <, fx->ctx->deadline.end_us);
+    check_no_libvirt_change(fx);
+}
+
 /* ---- the progress watch: escalation (issue 11) ---------------------------------------- */
 
 /* A busy guest: pre-copy stuck at 100 MiB left, copying 16 MiB/s while the
@@ -1608,6 +1642,26 @@ static const ActionCase cases[] = {
       { MIGRATE_ENV, "OCF_RESKEY_CRM_meta_timeout=45000" }, set_busy_never_converges,
       XVM_OCF_ERR_GENERIC, XVM_ERROR_MIGRATION, "not done before the timeout; it still runs",
       NULL, NULL },
+    /* A failed post-copy: 1 with the reason on both nodes, never "not
+     * running" (the guest's memory is split between them). */
+    { "/xvm/actions/monitor/postcopy-failed-source", XVM_ACTION_MONITOR, { NULL },
+      set_paused_postcopy_failed, XVM_OCF_ERR_GENERIC, XVM_ERROR_DOMAIN_FAILED,
+      "paused after a failed post-copy", check_running_untouched, NULL },
+    { "/xvm/actions/monitor/postcopy-failed-target", XVM_ACTION_MONITOR, { NULL },
+      set_running_postcopy_failed, XVM_OCF_ERR_GENERIC, XVM_ERROR_DOMAIN_FAILED,
+      "running after a failed post-copy", check_running_untouched, NULL },
+    { "/xvm/actions/migrate_from/postcopy-failed", XVM_ACTION_MIGRATE_FROM, { MIGRATE_ENV },
+      set_paused_postcopy_failed, XVM_OCF_ERR_GENERIC, XVM_ERROR_DOMAIN_FAILED,
+      "domain vm1 arrived from node1 but is paused after a failed post-copy",
+      check_reported_at_once, NULL },
+    { "/xvm/actions/migrate_from/postcopy-failed-running", XVM_ACTION_MIGRATE_FROM,
+      { MIGRATE_ENV }, set_running_postcopy_failed, XVM_OCF_ERR_GENERIC,
+      XVM_ERROR_DOMAIN_FAILED, "running after a failed post-copy", check_reported_at_once,
+      NULL },
+    { "/xvm/actions/migrate_from/left-paused", XVM_ACTION_MIGRATE_FROM, { MIGRATE_ENV },
+      set_stays_paused_by_migration, XVM_OCF_ERR_GENERIC, XVM_ERROR_DOMAIN_FAILED,
+      "domain vm1 arrived from node1 but is left paused by a migration",
+      check_reported_after_grace, NULL },
     { "/xvm/actions/migrate_to/params-invalid", XVM_ACTION_MIGRATE_TO,
       { MIGRATE_ENV, "OCF_RESKEY_hypervisor=qemu-system" }, set_running, XVM_OCF_ERR_GENERIC,
       XVM_ERROR_PARAM_INVALID, "hypervisor", check_nothing_asked, NULL },
