@@ -9,6 +9,7 @@
 #include "xvm-error.h"
 #include "xvm-health.h"
 #include "xvm-log.h"
+#include "xvm-job.h"
 #include "xvm-look.h"
 #include "xvm-migopts.h"
 #include "xvm-migwatch.h"
@@ -352,6 +353,113 @@ watch_init(XvmContext *ctx, Watch *watch, const char *target)
                       p->migration_downtime_ms, now, abort_at.end_us, ctx->deadline.end_us);
 }
 
+/* ---- pre-flight: ask the target before any page moves ------------------ */
+
+/* The longest the pre-flight may take: it normally needs one connection and
+ * a few calls (tens of ms); a target that does not answer in time is left
+ * to the migration itself, which fails on it just as clearly. */
+#define XVM_PREFLIGHT_MAX_MS 5000
+#define MIB ((guint64) 1 << 20)
+
+typedef struct {
+    XvmVirt *virt;
+    char *name;
+    char *uuid;
+    char *dest_uri;
+    gboolean check_disks;
+    XvmTargetFacts facts;
+} PreflightCall;
+
+static void
+preflight_call_free(gpointer data)
+{
+    PreflightCall *call = data;
+
+    xvm_virt_unref(call->virt);
+    g_free(call->name);
+    g_free(call->uuid);
+    g_free(call->dest_uri);
+    xvm_target_facts_clear(&call->facts);
+    g_free(call);
+}
+
+static gboolean
+preflight_call_run(gpointer data, GError **error)
+{
+    PreflightCall *call = data;
+    XvmDomainRef ref = { call->name, call->uuid };
+
+    return call->virt->ops->inspect_target(call->virt, &ref, call->dest_uri,
+                                           call->check_disks, &call->facts, error);
+}
+
+/* The reason the target cannot take the domain, or NULL. */
+static GError *
+preflight_judge(const XvmContext *ctx, const char *target, const XvmTargetFacts *f)
+{
+    const char *name = ctx->name;
+
+    if (f->runs_there)
+        return g_error_new(XVM_ERROR, XVM_ERROR_MIGRATION, "not migrating %s: it already runs"
+                           " on %s (same UUID); never two copies", name, target);
+    if (f->name_taken_by)
+        return g_error_new(XVM_ERROR, XVM_ERROR_MIGRATION, "not migrating %s: another domain"
+                           " of that name runs on %s (UUID %s)", name, target,
+                           f->name_taken_by);
+    if (f->need_bytes && f->free_bytes && f->free_bytes < f->need_bytes)
+        return g_error_new(XVM_ERROR, XVM_ERROR_MIGRATION, "not migrating %s: %s has %"
+                           G_GUINT64_FORMAT " MiB free, the domain needs up to %"
+                           G_GUINT64_FORMAT " MiB", name, target, f->free_bytes / MIB,
+                           f->need_bytes / MIB);
+    if (f->cpu == XVM_CPU_INCOMPATIBLE)
+        return g_error_new(XVM_ERROR, XVM_ERROR_MIGRATION, "not migrating %s: the CPU of %s"
+                           " cannot run it: %s", name, target, f->cpu_detail);
+    if (f->missing_disks && f->missing_disks->len > 0)
+        return g_error_new(XVM_ERROR, XVM_ERROR_MIGRATION, "not migrating %s: disk %s is"
+                           " missing on %s", name,
+                           (const char *) g_ptr_array_index(f->missing_disks, 0), target);
+    return NULL;
+}
+
+/* FALSE with the reason when the target cannot take the domain.  A target
+ * that cannot be asked, or not in time, is the migration's to find out. */
+static gboolean
+preflight(XvmContext *ctx, const MigrationCall *migration, const char *target,
+          GError **error)
+{
+    PreflightCall *call = g_new0(PreflightCall, 1);
+    g_autoptr(XvmJob) job = NULL;
+    g_autoptr(GError) local = NULL;
+    gint64 started = ctx->deadline.now();
+    gint64 bound_ms = MIN(XVM_PREFLIGHT_MAX_MS,
+                          xvm_deadline_remaining_ms(&ctx->deadline) / 10);
+    GError *refusal;
+
+    call->virt = xvm_virt_ref(ctx->virt);
+    call->name = g_strdup(ctx->name);
+    call->uuid = g_strdup(ctx->uuid);
+    call->dest_uri = g_strdup(migration->dest_uri);
+    call->check_disks = !(migration->migration.extra_flags
+                          & (VIR_MIGRATE_NON_SHARED_DISK | VIR_MIGRATE_NON_SHARED_INC));
+    job = xvm_job_start("xvm-preflight", preflight_call_run, call, preflight_call_free);
+    if (!xvm_job_wait(job, bound_ms)) {
+        xvm_log_warn("pre-flight: %s did not answer within %" G_GINT64_FORMAT " ms; migrating"
+                     " without it", target, bound_ms);
+        return TRUE;
+    }
+    if (!xvm_job_result(job, &local)) {
+        xvm_log_warn("pre-flight of %s: %s; migrating without it", target, local->message);
+        return TRUE;
+    }
+    refusal = preflight_judge(ctx, target, &call->facts);
+    xvm_log_info("pre-flight on %s took %.0f ms: %s", target,
+                 (ctx->deadline.now() - started) / 1e3, refusal ? refusal->message : "ok");
+    if (refusal == NULL)
+        return TRUE;
+    g_propagate_error(error, refusal);
+    return FALSE;
+}
+
 XvmOcfRc
 xvm_action_migrate_to(XvmContext *ctx, GError **error)
 {
@@ -365,6 +473,10 @@ xvm_action_migrate_to(XvmContext *ctx, GError **error)
     if (!migrate_inputs_ok(ctx, &local) || !runs_here(ctx, &local)
         || !(call = migration_call_new(ctx, target, &local)))
         return xvm_action_fail(ctx, error, local);
+    if (!preflight(ctx, call, target, &local)) {
+        migration_call_free(call);
+        return xvm_action_fail(ctx, error, local);
+    }
     watch_init(ctx, &watch, target);
     /* post-copy is possible only when libvirt was told before the start. */
     watch.w.postcopy_allowed = watch.w.live

@@ -685,6 +685,138 @@ lv_abort_job(XvmVirt *v, const XvmDomainRef *ref, GError **error)
     return TRUE;
 }
 
+/* ---- pre-flight of a migration: one connection to the target ------------ */
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(virConnect, virConnectClose)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(virStoragePool, virStoragePoolFree)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(virStorageVol, virStorageVolFree)
+
+static void
+target_check_domain(virConnectPtr dest, virDomainPtr dom, XvmTargetFacts *out)
+{
+    char uuid[VIR_UUID_STRING_BUFLEN] = "";
+    g_autoptr(virDomain) same = NULL;
+    g_autoptr(virDomain) named = NULL;
+    char other[VIR_UUID_STRING_BUFLEN] = "";
+
+    if (virDomainGetUUIDString(dom, uuid) < 0)
+        return;
+    same = virDomainLookupByUUIDString(dest, uuid);
+    out->runs_there = same && virDomainIsActive(same) == 1;
+    named = virDomainLookupByName(dest, virDomainGetName(dom));
+    if (named && virDomainIsActive(named) == 1 && virDomainGetUUIDString(named, other) == 0
+        && strcmp(other, uuid) != 0)
+        out->name_taken_by = g_strdup(other);
+}
+
+/* What the kernel could give a guest at once: free, plus the page cache
+ * and buffers it drops on demand. */
+static guint64
+target_free_bytes(virConnectPtr dest)
+{
+    virNodeMemoryStatsPtr stats = NULL;
+    int n = 0;
+    guint64 kib = 0;
+
+    if (virNodeGetMemoryStats(dest, VIR_NODE_MEMORY_STATS_ALL_CELLS, NULL, &n, 0) < 0 || n <= 0)
+        return 0;
+    stats = g_new0(virNodeMemoryStats, n);
+    if (virNodeGetMemoryStats(dest, VIR_NODE_MEMORY_STATS_ALL_CELLS, stats, &n, 0) == 0) {
+        for (int i = 0; i < n; i++) {
+            if (strcmp(stats[i].field, VIR_NODE_MEMORY_STATS_FREE) == 0
+                || strcmp(stats[i].field, VIR_NODE_MEMORY_STATS_BUFFERS) == 0
+                || strcmp(stats[i].field, VIR_NODE_MEMORY_STATS_CACHED) == 0)
+                kib += stats[i].value;
+        }
+    }
+    g_free(stats);
+    return kib * 1024;
+}
+
+static void
+target_check_cpu(virConnectPtr dest, const XvmDomainConfig *cfg, XvmTargetFacts *out)
+{
+    const char *cpu = xvm_domxml_cpu_to_compare(cfg);
+    int rc;
+
+    if (cpu == NULL)
+        return;
+    rc = virConnectCompareHypervisorCPU(dest, cfg->emulator, cfg->arch, cfg->machine,
+                                        cfg->type, cpu,
+                                        VIR_CONNECT_COMPARE_CPU_FAIL_INCOMPATIBLE);
+    if (rc == VIR_CPU_COMPARE_IDENTICAL || rc == VIR_CPU_COMPARE_SUPERSET) {
+        out->cpu = XVM_CPU_COMPATIBLE;
+    } else if (rc == VIR_CPU_COMPARE_INCOMPATIBLE || last_error_is(VIR_ERR_CPU_INCOMPATIBLE)) {
+        virErrorPtr err = virGetLastError();
+
+        out->cpu = XVM_CPU_INCOMPATIBLE;
+        out->cpu_detail = g_strdup(err && err->message ? err->message : "incompatible");
+    }
+}
+
+/* Missing only where a storage pool on the target covers the directory and,
+ * refreshed, still does not list the file: anything else cannot be told
+ * from here. */
+static gboolean
+target_disk_missing(virConnectPtr dest, const char *path)
+{
+    g_autoptr(virStorageVol) vol = virStorageVolLookupByPath(dest, path);
+    g_autofree char *dir = g_path_get_dirname(path);
+    g_autoptr(virStoragePool) pool = NULL;
+    g_autoptr(virStorageVol) again = NULL;
+
+    if (vol || !last_error_is(VIR_ERR_NO_STORAGE_VOL))
+        return FALSE;
+    pool = virStoragePoolLookupByTargetPath(dest, dir);
+    if (pool == NULL || virStoragePoolIsActive(pool) != 1 || virStoragePoolRefresh(pool, 0) < 0)
+        return FALSE;
+    again = virStorageVolLookupByPath(dest, path);
+    return again == NULL && last_error_is(VIR_ERR_NO_STORAGE_VOL);
+}
+
+static void
+target_check_disks(virConnectPtr dest, const XvmDomainConfig *cfg, XvmTargetFacts *out)
+{
+    out->missing_disks = g_ptr_array_new_with_free_func(g_free);
+    for (char **path = cfg->disk_paths; path && *path; path++) {
+        if (target_disk_missing(dest, *path))
+            g_ptr_array_add(out->missing_disks, g_strdup(*path));
+    }
+}
+
+static gboolean
+lv_inspect_target(XvmVirt *v, const XvmDomainRef *ref, const char *dest_uri,
+                  gboolean check_disks, XvmTargetFacts *out, GError **error)
+{
+    g_autoptr(virDomain) dom = lookup(v->priv, ref, error);
+    g_autoptr(virConnect) dest = NULL;
+    g_autofree char *xml = NULL;
+    g_autoptr(XvmDomainConfig) cfg = NULL;
+
+    memset(out, 0, sizeof(*out));
+    if (dom == NULL)
+        return FALSE;
+    xml = virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_MIGRATABLE);
+    cfg = xml ? xvm_domxml_parse(xml, strlen(xml), NULL) : NULL;
+    dest = virConnectOpen(dest_uri);
+    if (dest == NULL) {
+        set_error_from_libvirt(v->priv, error, "connecting to the migration target");
+        return FALSE;
+    }
+    virConnectSetKeepAlive(dest, KEEPALIVE_INTERVAL_S, KEEPALIVE_COUNT);
+    target_check_domain(dest, dom, out);
+    if (cfg == NULL || !cfg->hugepages) {
+        out->need_bytes = (guint64) virDomainGetMaxMemory(dom) * 1024;
+        out->free_bytes = target_free_bytes(dest);
+    }
+    if (cfg) {
+        target_check_cpu(dest, cfg, out);
+        if (check_disks)
+            target_check_disks(dest, cfg, out);
+    }
+    return TRUE;
+}
+
 /* Events are subscribed to on first use: a monitor that only looks once
  * saves the two round trips to libvirtd. */
 static void
@@ -759,6 +891,7 @@ static const XvmVirtOps libvirt_ops = {
     .abort_job = lv_abort_job,
     .set_max_downtime = lv_set_max_downtime,
     .start_postcopy = lv_start_postcopy,
+    .inspect_target = lv_inspect_target,
     .event_count = lv_event_count,
     .wait_event = lv_wait_event,
     .free = lv_free,

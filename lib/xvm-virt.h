@@ -75,6 +75,25 @@ typedef struct {
     guint64 expected_downtime_ms;
 } XvmJobProgress;
 
+typedef enum {
+    XVM_CPU_UNCHECKED,      /* nothing to compare, or libvirt could not */
+    XVM_CPU_COMPATIBLE,
+    XVM_CPU_INCOMPATIBLE,
+} XvmCpuVerdict;
+
+/* What a migration target says about taking the domain (pre-flight). */
+typedef struct {
+    gboolean runs_there;        /* the same UUID is active there */
+    char *name_taken_by;        /* another active domain there has our name: its UUID */
+    guint64 need_bytes;         /* the domain's maximum memory; 0: not checked */
+    guint64 free_bytes;         /* free + buffers + cached there; 0: unknown */
+    XvmCpuVerdict cpu;
+    char *cpu_detail;           /* libvirt's explanation */
+    GPtrArray *missing_disks;   /* paths a storage pool there should hold, but does not */
+} XvmTargetFacts;
+
+void xvm_target_facts_clear(XvmTargetFacts *facts);
+
 typedef struct XvmVirt XvmVirt;
 
 /* Every call answers completely or fails: an error is never "not there".
@@ -112,6 +131,12 @@ typedef struct {
     /* Switches a running migration (started with VIR_MIGRATE_POSTCOPY) to
      * post-copy: the guest runs on the target from now on. */
     gboolean (*start_postcopy)(XvmVirt *v, const XvmDomainRef *ref, GError **error);
+    /* Opens one connection to dest_uri and asks it about the domain ref
+     * (running here): pre-flight of a migration.  check_disks FALSE: the
+     * migration copies the storage.  Fails only when the target cannot be
+     * asked at all. */
+    gboolean (*inspect_target)(XvmVirt *v, const XvmDomainRef *ref, const char *dest_uri,
+                               gboolean check_disks, XvmTargetFacts *out, GError **error);
     /* How many lifecycle events (of any domain) have been seen so far. */
     guint64 (*event_count)(XvmVirt *v);
     /* Waits up to timeout_ms until more than seen events have been seen.

@@ -51,6 +51,8 @@ struct FakeVirt {
     gboolean postcopy_fails;
     gint64 postcopy_at_us;              /* 0: not switched */
     int outcome;                        /* OUTCOME_* of a hung migration */
+    XvmTargetFacts target;              /* what inspect_target answers */
+    gboolean last_check_disks;
     gint64 progress_step_us;
     char *marker;       /* the instance the domain's marker names, or NULL */
 
@@ -76,6 +78,7 @@ static const char *const op_names[FAKE_N_OPS] = {
     [FAKE_OP_ABORT_JOB] = "abort_job",
     [FAKE_OP_SET_MAX_DOWNTIME] = "set_max_downtime",
     [FAKE_OP_START_POSTCOPY] = "start_postcopy",
+    [FAKE_OP_INSPECT_TARGET] = "inspect_target",
 };
 
 enum { OUTCOME_NONE, OUTCOME_DONE, OUTCOME_POSTCOPY_FAILED };
@@ -554,6 +557,33 @@ fake_start_postcopy(XvmVirt *v, const XvmDomainRef *ref, GError **error)
     return end(f, TRUE);
 }
 
+static void
+copy_facts(XvmTargetFacts *to, const XvmTargetFacts *from)
+{
+    *to = *from;
+    to->name_taken_by = g_strdup(from->name_taken_by);
+    to->cpu_detail = g_strdup(from->cpu_detail);
+    to->missing_disks = g_ptr_array_new_with_free_func(g_free);
+    for (guint i = 0; from->missing_disks && i < from->missing_disks->len; i++)
+        g_ptr_array_add(to->missing_disks,
+                        g_strdup(g_ptr_array_index(from->missing_disks, i)));
+}
+
+static gboolean
+fake_inspect_target(XvmVirt *v, const XvmDomainRef *ref, const char *dest_uri,
+                    gboolean check_disks, XvmTargetFacts *out, GError **error)
+{
+    FakeVirt *f = v->priv;
+
+    (void) ref;
+    memset(out, 0, sizeof(*out));
+    if (begin(f, FAKE_OP_INSPECT_TARGET, dest_uri, error))
+        return end(f, FALSE);
+    copy_facts(out, &f->target);
+    f->last_check_disks = check_disks;
+    return end(f, TRUE);
+}
+
 /* Time passes until the next scripted change or the timeout, whichever is
  * first.  At least a microsecond: real waits always take some time, and a
  * caller polling with a 0 ms timeout must still see the clock move. */
@@ -604,6 +634,7 @@ fake_free(XvmVirt *v)
         g_ptr_array_unref(f->last_params);
     if (f->progress)
         g_array_unref(f->progress);
+    xvm_target_facts_clear(&f->target);
     g_mutex_clear(&f->lock);
     g_cond_clear(&f->changed);
     g_free(f);
@@ -624,6 +655,7 @@ static const XvmVirtOps fake_ops = {
     .abort_job = fake_abort_job,
     .set_max_downtime = fake_set_max_downtime,
     .start_postcopy = fake_start_postcopy,
+    .inspect_target = fake_inspect_target,
     .event_count = fake_event_count,
     .wait_event = fake_wait_event,
     .free = fake_free,
@@ -740,6 +772,15 @@ fake_virt_set_postcopy(FakeVirt *f, gint64 done_ms, gboolean fails)
     g_mutex_lock(&f->lock);
     f->postcopy_done_us = done_ms * 1000;
     f->postcopy_fails = fails;
+    g_mutex_unlock(&f->lock);
+}
+
+void
+fake_virt_set_target(FakeVirt *f, const XvmTargetFacts *facts)
+{
+    g_mutex_lock(&f->lock);
+    xvm_target_facts_clear(&f->target);
+    copy_facts(&f->target, facts);
     g_mutex_unlock(&f->lock);
 }
 

@@ -26,6 +26,7 @@ typedef enum {
     FAKE_OP_ABORT_JOB,
     FAKE_OP_SET_MAX_DOWNTIME,
     FAKE_OP_START_POSTCOPY,
+    FAKE_OP_INSPECT_TARGET,
     FAKE_N_OPS,
 } FakeOp;
 
@@ -92,6 +93,9 @@ void fake_virt_converge_at_downtime(FakeVirt *f, guint64 downtime_ms);
 /* After start_postcopy, a hung migration completes (or fails, leaving the
  * domain paused by the failed post-copy) after done_ms of fake time. */
 void fake_virt_set_postcopy(FakeVirt *f, gint64 done_ms, gboolean fails);
+/* What the migration target's pre-flight finds (default: all well).  The
+ * facts are copied. */
+void fake_virt_set_target(FakeVirt *f, const XvmTargetFacts *facts);
 /* The instance the domain's marker names (NULL: it carries none). */
 void fake_virt_set_marker(FakeVirt *f, const char *instance);
 /* The name libvirt knows the domain by (a config renamed under it). */

@@ -836,6 +836,97 @@ check_reported_after_grace(Fx *fx)
     check_no_libvirt_change(fx);
 }
 
+/* ---- pre-flight on the target (issue 11) ------------------------------------------------ */
+
+static void check_no_migrate(Fx *fx);
+
+static void
+set_target_runs_it(Fx *fx)
+{
+    XvmTargetFacts facts = { .runs_there = TRUE };
+
+    set_running(fx);
+    fake_virt_set_target(fx->fake, &facts);
+}
+
+static void
+set_target_name_taken(Fx *fx)
+{
+    XvmTargetFacts facts = { .name_taken_by = (char *) OTHER_UUID };
+
+    set_running(fx);
+    fake_virt_set_target(fx->fake, &facts);
+}
+
+static void
+set_target_short_of_memory(Fx *fx)
+{
+    XvmTargetFacts facts = { .need_bytes = (guint64) 2048 << 20,
+                             .free_bytes = (guint64) 1500 << 20 };
+
+    set_running(fx);
+    fake_virt_set_target(fx->fake, &facts);
+}
+
+static void
+set_target_enough_memory(Fx *fx)
+{
+    XvmTargetFacts facts = { .need_bytes = (guint64) 2048 << 20,
+                             .free_bytes = (guint64) 2049 << 20,
+                             .cpu = XVM_CPU_COMPATIBLE };
+
+    set_running(fx);
+    fake_virt_set_target(fx->fake, &facts);
+}
+
+static void
+set_target_cpu_incompatible(Fx *fx)
+{
+    XvmTargetFacts facts = { .cpu = XVM_CPU_INCOMPATIBLE,
+                             .cpu_detail = (char *) "the CPU is incompatible with host CPU:"
+                                                    " Host CPU does not provide: avx512f" };
+
+    set_running(fx);
+    fake_virt_set_target(fx->fake, &facts);
+}
+
+static void
+set_target_disk_missing(Fx *fx)
+{
+    g_autoptr(GPtrArray) missing = g_ptr_array_new();
+    XvmTargetFacts facts = { .missing_disks = missing };
+
+    g_ptr_array_add(missing, (gpointer) "/var/lib/libvirt/images/vm1.qcow2");
+    set_running(fx);
+    fake_virt_set_target(fx->fake, &facts);
+}
+
+static void
+set_target_unreachable(Fx *fx)
+{
+    set_running(fx);
+    fake_virt_fail(fx->fake, FAKE_OP_INSPECT_TARGET, XVM_ERROR_CONNECT, -1);
+}
+
+/* Refused before any page moved, at once, and the guest stays. */
+static void
+check_refused_before_copy(Fx *fx)
+{
+    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_INSPECT_TARGET), ==, 1);
+    g_assert_cmpstr(fake_virt_last_arg(fx->fake, FAKE_OP_INSPECT_TARGET), ==,
+                    "qemu+tcp://node2/system");
+    check_no_migrate(fx);
+    g_assert_cmpint(fx->real_us, <, G_USEC_PER_SEC);
+    check_no_libvirt_change(fx);
+}
+
+static void
+check_preflight_passed(Fx *fx)
+{
+    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_INSPECT_TARGET), ==, 1);
+    check_migrated(fx);
+}
+
 /* ---- the progress watch: escalation (issue 11) ---------------------------------------- */
 
 /* A busy guest: pre-copy stuck at 100 MiB left, copying 16 MiB/s while the
@@ -1611,6 +1702,32 @@ static const ActionCase cases[] = {
     { "/xvm/actions/validate/options-unknown", XVM_ACTION_VALIDATE,
       { "OCF_RESKEY_migrate_options=--live --tsl" }, NULL, XVM_OCF_ERR_CONFIGURED,
       XVM_ERROR_PARAM_INVALID, "accepted: --live", check_no_connect, NULL },
+    /* Pre-flight: refused at once, with the reason, before any copy. */
+    { "/xvm/actions/migrate_to/preflight/runs-there", XVM_ACTION_MIGRATE_TO, { MIGRATE_ENV },
+      set_target_runs_it, XVM_OCF_ERR_GENERIC, XVM_ERROR_MIGRATION,
+      "not migrating vm1: it already runs on node2 (same UUID)", check_refused_before_copy,
+      NULL },
+    { "/xvm/actions/migrate_to/preflight/name-taken", XVM_ACTION_MIGRATE_TO, { MIGRATE_ENV },
+      set_target_name_taken, XVM_OCF_ERR_GENERIC, XVM_ERROR_MIGRATION,
+      "another domain of that name runs on node2 (UUID " OTHER_UUID ")",
+      check_refused_before_copy, NULL },
+    { "/xvm/actions/migrate_to/preflight/memory", XVM_ACTION_MIGRATE_TO, { MIGRATE_ENV },
+      set_target_short_of_memory, XVM_OCF_ERR_GENERIC, XVM_ERROR_MIGRATION,
+      "node2 has 1500 MiB free, the domain needs up to 2048 MiB", check_refused_before_copy,
+      NULL },
+    { "/xvm/actions/migrate_to/preflight/memory-enough", XVM_ACTION_MIGRATE_TO, { MIGRATE_ENV },
+      set_target_enough_memory, XVM_OCF_SUCCESS, NO_ERROR, NULL, check_preflight_passed, NULL },
+    { "/xvm/actions/migrate_to/preflight/cpu", XVM_ACTION_MIGRATE_TO, { MIGRATE_ENV },
+      set_target_cpu_incompatible, XVM_OCF_ERR_GENERIC, XVM_ERROR_MIGRATION,
+      "the CPU of node2 cannot run it: the CPU is incompatible", check_refused_before_copy,
+      NULL },
+    { "/xvm/actions/migrate_to/preflight/disk", XVM_ACTION_MIGRATE_TO, { MIGRATE_ENV },
+      set_target_disk_missing, XVM_OCF_ERR_GENERIC, XVM_ERROR_MIGRATION,
+      "disk /var/lib/libvirt/images/vm1.qcow2 is missing on node2", check_refused_before_copy,
+      NULL },
+    /* A target that cannot be asked is the migration's to find out. */
+    { "/xvm/actions/migrate_to/preflight/unreachable", XVM_ACTION_MIGRATE_TO, { MIGRATE_ENV },
+      set_target_unreachable, XVM_OCF_SUCCESS, NO_ERROR, NULL, check_preflight_passed, NULL },
     /* The progress watch: escalate when pre-copy stops converging. */
     { "/xvm/actions/migrate_to/escalate/ladder-converges", XVM_ACTION_MIGRATE_TO,
       { MIGRATE_ENV, "OCF_RESKEY_CRM_meta_timeout=120000" }, set_busy_converges_at_1200,
