@@ -182,6 +182,55 @@ read_devices(XvmDomainConfig *cfg, xmlNode *root)
     cfg->disk_paths = (char **) g_ptr_array_free(paths, FALSE);
 }
 
+static void
+read_os(XvmDomainConfig *cfg, xmlNode *root)
+{
+    int count;
+    xmlNode *os = only_child(root, "os", &count);
+    xmlNode *type = os ? only_child(os, "type", &count) : NULL;
+
+    if (type == NULL)
+        return;
+    cfg->arch = prop(type, "arch");
+    cfg->machine = prop(type, "machine");
+}
+
+static void
+read_cpu(XvmDomainConfig *cfg, xmlNode *root)
+{
+    int count;
+    xmlNode *cpu = only_child(root, "cpu", &count);
+    g_autoptr(xmlBuffer) buf = NULL;
+
+    if (cpu == NULL)
+        return;
+    cfg->cpu_mode = prop(cpu, "mode");
+    if (cfg->cpu_mode == NULL)
+        cfg->cpu_mode = g_strdup("custom");
+    buf = xmlBufferCreate();
+    if (xmlNodeDump(buf, cpu->doc, cpu, 0, 0) > 0)
+        cfg->cpu_xml = g_strdup((const char *) xmlBufferContent(buf));
+}
+
+static void
+read_memory_backing(XvmDomainConfig *cfg, xmlNode *root)
+{
+    int count;
+    xmlNode *backing = only_child(root, "memoryBacking", &count);
+
+    cfg->hugepages = backing && only_child(backing, "hugepages", &count) != NULL;
+}
+
+const char *
+xvm_domxml_cpu_to_compare(const XvmDomainConfig *cfg)
+{
+    if (cfg->cpu_xml == NULL || cfg->type == NULL || strcmp(cfg->type, "kvm") != 0)
+        return NULL;
+    if (strcmp(cfg->cpu_mode, "host-passthrough") == 0 || strcmp(cfg->cpu_mode, "maximum") == 0)
+        return NULL;
+    return cfg->cpu_xml;
+}
+
 static xmlDoc *
 parse_document(const char *text, gsize len, GError **error)
 {
@@ -235,6 +284,9 @@ xvm_domxml_parse(const char *text, gsize len, GError **error)
     if (!read_name(cfg, root, error) || !read_uuid(cfg, root, error))
         return NULL;
     read_devices(cfg, root);
+    read_os(cfg, root);
+    read_cpu(cfg, root);
+    read_memory_backing(cfg, root);
     cfg->xml = g_strndup(text, len);
     return g_steal_pointer(&cfg);
 }
@@ -307,6 +359,10 @@ xvm_domxml_free(XvmDomainConfig *cfg)
     g_free(cfg->type);
     g_free(cfg->emulator);
     g_strfreev(cfg->disk_paths);
+    g_free(cfg->arch);
+    g_free(cfg->machine);
+    g_free(cfg->cpu_mode);
+    g_free(cfg->cpu_xml);
     g_free(cfg->xml);
     g_free(cfg);
 }

@@ -17,6 +17,11 @@ typedef struct {
     char *type;        /* the domain's hypervisor type: qemu, kvm, ... */
     char *emulator;    /* NULL when the XML names none */
     char **disk_paths; /* file and block sources, NULL-terminated */
+    char *arch;        /* <os><type arch= machine=>, or NULL */
+    char *machine;
+    char *cpu_mode;    /* <cpu mode=>: NULL when the XML has no <cpu> */
+    char *cpu_xml;     /* the <cpu> element as text, or NULL */
+    gboolean hugepages;  /* memory backed by huge pages */
     char *xml;         /* the file's text */
 } XvmDomainConfig;
 
@@ -45,3 +50,9 @@ char *xvm_domxml_without_marker(const char *xml);
 char *xvm_domxml_marker_instance(const char *xml);
 
 gboolean xvm_uuid_is_valid(const char *text);
+
+/* The <cpu> to check against a migration target's CPU, or NULL when there
+ * is nothing a comparison can tell: no <cpu>, host-passthrough or maximum
+ * (the host's own CPU: libvirt cannot compare it), or a guest that is not
+ * hardware-accelerated (TCG emulates any CPU model it knows). */
+const char *xvm_domxml_cpu_to_compare(const XvmDomainConfig *config);

@@ -4,6 +4,7 @@
 
 #include "xvm-error.h"
 #include "xvm-metadata.h"
+#include "xvm-migopts.h"
 #include "xvm-uri.h"
 
 /* Integer parameters: the largest value that makes sense, to refuse typos
@@ -257,6 +258,19 @@ check_snapshot(XvmParams *p)
                     " domain without saving it");
 }
 
+/* No reading of a flag nobody can map is safe (a dropped --tls sends the
+ * guest's memory in clear): every action but migrate_to warns, and
+ * migrate_to refuses to start the copy. */
+static void
+check_migrate_options(XvmParams *p)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(XvmMigOpts) opts = xvm_migopts_parse(p->migrate_options, &error);
+
+    if (opts == NULL)
+        add_problem(p, "migrate_options: migrate_to refuses to run: %s", error->message);
+}
+
 /* The readings VirtualDomain gives values it cannot use, so that a resource
  * that worked there works the same here. */
 static void
@@ -273,6 +287,7 @@ check_soft_rules(XvmParams *p)
     if (p->sync_config_on_stop)
         p->save_config_on_stop = TRUE;
     check_snapshot(p);
+    check_migrate_options(p);
 }
 
 /* What no reading makes safe: a relative config depends on the cwd

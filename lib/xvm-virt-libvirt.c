@@ -534,7 +534,28 @@ migration_flags(const XvmMigration *m)
         flags |= VIR_MIGRATE_PERSIST_DEST;
     if (m->undefine_source)
         flags |= VIR_MIGRATE_UNDEFINE_SOURCE;
-    return flags;
+    return flags | m->extra_flags;
+}
+
+static void
+add_migration_params(const XvmMigration *m, virTypedParameterPtr *params, int *nparams,
+                     int *maxparams)
+{
+    for (guint i = 0; m->params && i < m->params->len; i++) {
+        const XvmMigParam *p = g_ptr_array_index(m->params, i);
+
+        switch (p->type) {
+        case XVM_MIG_PARAM_STRING:
+            virTypedParamsAddString(params, nparams, maxparams, p->name, p->text);
+            break;
+        case XVM_MIG_PARAM_INT:
+            virTypedParamsAddInt(params, nparams, maxparams, p->name, (int) p->number);
+            break;
+        case XVM_MIG_PARAM_ULLONG:
+            virTypedParamsAddULLong(params, nparams, maxparams, p->name, p->number);
+            break;
+        }
+    }
 }
 
 static gboolean
@@ -552,6 +573,7 @@ lv_migrate(XvmVirt *v, const XvmDomainRef *ref, const XvmMigration *m, GError **
     if (m->bandwidth_mibs)
         virTypedParamsAddULLong(&params, &nparams, &maxparams,
                                 VIR_MIGRATE_PARAM_BANDWIDTH, m->bandwidth_mibs);
+    add_migration_params(m, &params, &nparams, &maxparams);
     /* Best effort: the downtime only shortens the final pause. */
     if (m->max_downtime_ms)
         virDomainMigrateSetMaxDowntime(dom, m->max_downtime_ms, 0);
@@ -569,23 +591,83 @@ lv_migrate(XvmVirt *v, const XvmDomainRef *ref, const XvmMigration *m, GError **
     return TRUE;
 }
 
+static guint64
+job_stat(virTypedParameterPtr params, int nparams, const char *name)
+{
+    unsigned long long value = 0;
+
+    if (virTypedParamsGetULLong(params, nparams, name, &value) <= 0)
+        return 0;
+    return value;
+}
+
+static void
+fill_job_progress(XvmJobProgress *out, int type, virTypedParameterPtr params, int nparams)
+{
+    int throttle = 0;
+    guint64 page_size = job_stat(params, nparams, VIR_DOMAIN_JOB_MEMORY_PAGE_SIZE);
+
+    out->active = type != VIR_DOMAIN_JOB_NONE && type != VIR_DOMAIN_JOB_COMPLETED;
+    out->data_total = job_stat(params, nparams, VIR_DOMAIN_JOB_DATA_TOTAL);
+    out->data_remaining = job_stat(params, nparams, VIR_DOMAIN_JOB_DATA_REMAINING);
+    out->elapsed_ms = job_stat(params, nparams, VIR_DOMAIN_JOB_TIME_ELAPSED);
+    /* libvirt counts dirtied pages per second. */
+    out->dirty_rate_bps = job_stat(params, nparams, VIR_DOMAIN_JOB_MEMORY_DIRTY_RATE)
+                          * (page_size ? page_size : 4096);
+    out->transfer_bps = job_stat(params, nparams, VIR_DOMAIN_JOB_MEMORY_BPS);
+    out->iteration = job_stat(params, nparams, VIR_DOMAIN_JOB_MEMORY_ITERATION);
+    out->expected_downtime_ms = job_stat(params, nparams, VIR_DOMAIN_JOB_DOWNTIME);
+    out->postcopy = job_stat(params, nparams, VIR_DOMAIN_JOB_MEMORY_POSTCOPY_REQS) > 0;
+    if (virTypedParamsGetInt(params, nparams, VIR_DOMAIN_JOB_AUTO_CONVERGE_THROTTLE,
+                             &throttle) > 0)
+        out->throttle_percent = (guint64) MAX(throttle, 0);
+}
+
 static gboolean
 lv_job_progress(XvmVirt *v, const XvmDomainRef *ref, XvmJobProgress *out, GError **error)
 {
     g_autoptr(virDomain) dom = lookup(v->priv, ref, error);
-    virDomainJobInfo info;
+    virTypedParameterPtr params = NULL;
+    int nparams = 0, type = VIR_DOMAIN_JOB_NONE;
 
     memset(out, 0, sizeof(*out));
     if (dom == NULL)
         return FALSE;
-    if (virDomainGetJobInfo(dom, &info) < 0) {
+    if (virDomainGetJobStats(dom, &type, &params, &nparams, 0) < 0) {
         set_error_from_libvirt(v->priv, error, "reading the migration's progress");
         return FALSE;
     }
-    out->active = info.type != VIR_DOMAIN_JOB_NONE;
-    out->data_total = info.dataTotal;
-    out->data_remaining = info.dataRemaining;
-    out->elapsed_ms = info.timeElapsed;
+    fill_job_progress(out, type, params, nparams);
+    virTypedParamsFree(params, nparams);
+    return TRUE;
+}
+
+static gboolean
+lv_set_max_downtime(XvmVirt *v, const XvmDomainRef *ref, guint64 downtime_ms,
+                    GError **error)
+{
+    g_autoptr(virDomain) dom = lookup(v->priv, ref, error);
+
+    if (dom == NULL)
+        return FALSE;
+    if (virDomainMigrateSetMaxDowntime(dom, downtime_ms, 0) < 0) {
+        set_error_from_libvirt(v->priv, error, "raising the migration's downtime limit");
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static gboolean
+lv_start_postcopy(XvmVirt *v, const XvmDomainRef *ref, GError **error)
+{
+    g_autoptr(virDomain) dom = lookup(v->priv, ref, error);
+
+    if (dom == NULL)
+        return FALSE;
+    if (virDomainMigrateStartPostCopy(dom, 0) < 0) {
+        set_error_from_libvirt(v->priv, error, "switching the migration to post-copy");
+        return FALSE;
+    }
     return TRUE;
 }
 
@@ -647,6 +729,138 @@ lv_saved_xml(XvmVirt *v, const char *path, char **xml, GError **error)
     }
     *xml = g_strdup(text);
     free(text);
+    return TRUE;
+}
+
+/* ---- pre-flight of a migration: one connection to the target ------------ */
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(virConnect, virConnectClose)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(virStoragePool, virStoragePoolFree)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(virStorageVol, virStorageVolFree)
+
+static void
+target_check_domain(virConnectPtr dest, virDomainPtr dom, XvmTargetFacts *out)
+{
+    char uuid[VIR_UUID_STRING_BUFLEN] = "";
+    g_autoptr(virDomain) same = NULL;
+    g_autoptr(virDomain) named = NULL;
+    char other[VIR_UUID_STRING_BUFLEN] = "";
+
+    if (virDomainGetUUIDString(dom, uuid) < 0)
+        return;
+    same = virDomainLookupByUUIDString(dest, uuid);
+    out->runs_there = same && virDomainIsActive(same) == 1;
+    named = virDomainLookupByName(dest, virDomainGetName(dom));
+    if (named && virDomainIsActive(named) == 1 && virDomainGetUUIDString(named, other) == 0
+        && strcmp(other, uuid) != 0)
+        out->name_taken_by = g_strdup(other);
+}
+
+/* What the kernel could give a guest at once: free, plus the page cache
+ * and buffers it drops on demand. */
+static guint64
+target_free_bytes(virConnectPtr dest)
+{
+    virNodeMemoryStatsPtr stats = NULL;
+    int n = 0;
+    guint64 kib = 0;
+
+    if (virNodeGetMemoryStats(dest, VIR_NODE_MEMORY_STATS_ALL_CELLS, NULL, &n, 0) < 0 || n <= 0)
+        return 0;
+    stats = g_new0(virNodeMemoryStats, n);
+    if (virNodeGetMemoryStats(dest, VIR_NODE_MEMORY_STATS_ALL_CELLS, stats, &n, 0) == 0) {
+        for (int i = 0; i < n; i++) {
+            if (strcmp(stats[i].field, VIR_NODE_MEMORY_STATS_FREE) == 0
+                || strcmp(stats[i].field, VIR_NODE_MEMORY_STATS_BUFFERS) == 0
+                || strcmp(stats[i].field, VIR_NODE_MEMORY_STATS_CACHED) == 0)
+                kib += stats[i].value;
+        }
+    }
+    g_free(stats);
+    return kib * 1024;
+}
+
+static void
+target_check_cpu(virConnectPtr dest, const XvmDomainConfig *cfg, XvmTargetFacts *out)
+{
+    const char *cpu = xvm_domxml_cpu_to_compare(cfg);
+    int rc;
+
+    if (cpu == NULL)
+        return;
+    rc = virConnectCompareHypervisorCPU(dest, cfg->emulator, cfg->arch, cfg->machine,
+                                        cfg->type, cpu,
+                                        VIR_CONNECT_COMPARE_CPU_FAIL_INCOMPATIBLE);
+    if (rc == VIR_CPU_COMPARE_IDENTICAL || rc == VIR_CPU_COMPARE_SUPERSET) {
+        out->cpu = XVM_CPU_COMPATIBLE;
+    } else if (rc == VIR_CPU_COMPARE_INCOMPATIBLE || last_error_is(VIR_ERR_CPU_INCOMPATIBLE)) {
+        virErrorPtr err = virGetLastError();
+
+        out->cpu = XVM_CPU_INCOMPATIBLE;
+        out->cpu_detail = g_strdup(err && err->message ? err->message : "incompatible");
+    }
+}
+
+/* Missing only where a storage pool on the target covers the directory and,
+ * refreshed, still does not list the file: anything else cannot be told
+ * from here. */
+static gboolean
+target_disk_missing(virConnectPtr dest, const char *path)
+{
+    g_autoptr(virStorageVol) vol = virStorageVolLookupByPath(dest, path);
+    g_autofree char *dir = g_path_get_dirname(path);
+    g_autoptr(virStoragePool) pool = NULL;
+    g_autoptr(virStorageVol) again = NULL;
+
+    if (vol || !last_error_is(VIR_ERR_NO_STORAGE_VOL))
+        return FALSE;
+    pool = virStoragePoolLookupByTargetPath(dest, dir);
+    if (pool == NULL || virStoragePoolIsActive(pool) != 1 || virStoragePoolRefresh(pool, 0) < 0)
+        return FALSE;
+    again = virStorageVolLookupByPath(dest, path);
+    return again == NULL && last_error_is(VIR_ERR_NO_STORAGE_VOL);
+}
+
+static void
+target_check_disks(virConnectPtr dest, const XvmDomainConfig *cfg, XvmTargetFacts *out)
+{
+    out->missing_disks = g_ptr_array_new_with_free_func(g_free);
+    for (char **path = cfg->disk_paths; path && *path; path++) {
+        if (target_disk_missing(dest, *path))
+            g_ptr_array_add(out->missing_disks, g_strdup(*path));
+    }
+}
+
+static gboolean
+lv_inspect_target(XvmVirt *v, const XvmDomainRef *ref, const char *dest_uri,
+                  gboolean check_disks, XvmTargetFacts *out, GError **error)
+{
+    g_autoptr(virDomain) dom = lookup(v->priv, ref, error);
+    g_autoptr(virConnect) dest = NULL;
+    g_autofree char *xml = NULL;
+    g_autoptr(XvmDomainConfig) cfg = NULL;
+
+    memset(out, 0, sizeof(*out));
+    if (dom == NULL)
+        return FALSE;
+    xml = virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_MIGRATABLE);
+    cfg = xml ? xvm_domxml_parse(xml, strlen(xml), NULL) : NULL;
+    dest = virConnectOpen(dest_uri);
+    if (dest == NULL) {
+        set_error_from_libvirt(v->priv, error, "connecting to the migration target");
+        return FALSE;
+    }
+    virConnectSetKeepAlive(dest, KEEPALIVE_INTERVAL_S, KEEPALIVE_COUNT);
+    target_check_domain(dest, dom, out);
+    if (cfg == NULL || !cfg->hugepages) {
+        out->need_bytes = (guint64) virDomainGetMaxMemory(dom) * 1024;
+        out->free_bytes = target_free_bytes(dest);
+    }
+    if (cfg) {
+        target_check_cpu(dest, cfg, out);
+        if (check_disks)
+            target_check_disks(dest, cfg, out);
+    }
     return TRUE;
 }
 
@@ -725,6 +939,9 @@ static const XvmVirtOps libvirt_ops = {
     .save = lv_save,
     .restore = lv_restore,
     .saved_xml = lv_saved_xml,
+    .set_max_downtime = lv_set_max_downtime,
+    .start_postcopy = lv_start_postcopy,
+    .inspect_target = lv_inspect_target,
     .event_count = lv_event_count,
     .wait_event = lv_wait_event,
     .free = lv_free,

@@ -10,6 +10,16 @@ xvm_domain_status_clear(XvmDomainStatus *status)
     memset(status, 0, sizeof(*status));
 }
 
+void
+xvm_target_facts_clear(XvmTargetFacts *facts)
+{
+    g_free(facts->name_taken_by);
+    g_free(facts->cpu_detail);
+    if (facts->missing_disks)
+        g_ptr_array_unref(facts->missing_disks);
+    memset(facts, 0, sizeof(*facts));
+}
+
 XvmVirt *
 xvm_virt_new(const XvmVirtOps *ops, gpointer priv)
 {

@@ -34,6 +34,20 @@ typedef struct {
 
 void xvm_active_domain_free(gpointer domain);
 
+typedef enum {
+    XVM_MIG_PARAM_STRING,
+    XVM_MIG_PARAM_INT,
+    XVM_MIG_PARAM_ULLONG,
+} XvmMigParamType;
+
+/* One of libvirt's typed migration parameters (VIR_MIGRATE_PARAM_*). */
+typedef struct {
+    const char *name;       /* libvirt's name, static */
+    XvmMigParamType type;
+    char *text;             /* XVM_MIG_PARAM_STRING */
+    guint64 number;         /* the others */
+} XvmMigParam;
+
 typedef struct {
     const char *dest_uri;       /* the target's libvirt URI */
     const char *data_uri;       /* where the data goes, or NULL */
@@ -42,14 +56,43 @@ typedef struct {
     gboolean undefine_source;   /* and undefine on the source */
     guint64 bandwidth_mibs;     /* 0: unlimited */
     guint64 max_downtime_ms;    /* 0: libvirt's default */
+    guint extra_flags;          /* more of libvirt's virDomainMigrateFlags bits */
+    const GPtrArray *params;    /* more XvmMigParam, or NULL */
 } XvmMigration;
 
+/* A running job's statistics (virDomainGetJobStats); 0 where libvirt gives
+ * none. */
 typedef struct {
     gboolean active;
-    guint64 data_total;
+    gboolean postcopy;          /* the job is in post-copy */
+    guint64 data_total;         /* bytes */
     guint64 data_remaining;
     guint64 elapsed_ms;
+    guint64 dirty_rate_bps;     /* memory dirtied per second, bytes */
+    guint64 transfer_bps;       /* memory copied per second, bytes */
+    guint64 iteration;          /* pre-copy passes over memory */
+    guint64 throttle_percent;   /* auto-converge's vCPU throttle */
+    guint64 expected_downtime_ms;
 } XvmJobProgress;
+
+typedef enum {
+    XVM_CPU_UNCHECKED,      /* nothing to compare, or libvirt could not */
+    XVM_CPU_COMPATIBLE,
+    XVM_CPU_INCOMPATIBLE,
+} XvmCpuVerdict;
+
+/* What a migration target says about taking the domain (pre-flight). */
+typedef struct {
+    gboolean runs_there;        /* the same UUID is active there */
+    char *name_taken_by;        /* another active domain there has our name: its UUID */
+    guint64 need_bytes;         /* the domain's maximum memory; 0: not checked */
+    guint64 free_bytes;         /* free + buffers + cached there; 0: unknown */
+    XvmCpuVerdict cpu;
+    char *cpu_detail;           /* libvirt's explanation */
+    GPtrArray *missing_disks;   /* paths a storage pool there should hold, but does not */
+} XvmTargetFacts;
+
+void xvm_target_facts_clear(XvmTargetFacts *facts);
 
 typedef struct XvmVirt XvmVirt;
 
@@ -90,6 +133,18 @@ typedef struct {
     gboolean (*restore)(XvmVirt *v, const char *path, const char *xml, GError **error);
     /* The domain XML in a state file's header, secrets included. */
     gboolean (*saved_xml)(XvmVirt *v, const char *path, char **xml, GError **error);
+    /* The longest pause allowed at the end of a running live migration. */
+    gboolean (*set_max_downtime)(XvmVirt *v, const XvmDomainRef *ref, guint64 downtime_ms,
+                                 GError **error);
+    /* Switches a running migration (started with VIR_MIGRATE_POSTCOPY) to
+     * post-copy: the guest runs on the target from now on. */
+    gboolean (*start_postcopy)(XvmVirt *v, const XvmDomainRef *ref, GError **error);
+    /* Opens one connection to dest_uri and asks it about the domain ref
+     * (running here): pre-flight of a migration.  check_disks FALSE: the
+     * migration copies the storage.  Fails only when the target cannot be
+     * asked at all. */
+    gboolean (*inspect_target)(XvmVirt *v, const XvmDomainRef *ref, const char *dest_uri,
+                               gboolean check_disks, XvmTargetFacts *out, GError **error);
     /* How many lifecycle events (of any domain) have been seen so far. */
     guint64 (*event_count)(XvmVirt *v);
     /* Waits up to timeout_ms until more than seen events have been seen.

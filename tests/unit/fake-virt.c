@@ -44,6 +44,15 @@ struct FakeVirt {
     FakeMigrateMode migrate_mode;
     gboolean migrating;
     gboolean aborted;
+    gint64 migration_start_us;
+    GArray *progress;                   /* FakeProgress, or NULL */
+    guint64 converge_downtime_ms;
+    gint64 postcopy_done_us;            /* after the switch */
+    gboolean postcopy_fails;
+    gint64 postcopy_at_us;              /* 0: not switched */
+    int outcome;                        /* OUTCOME_* of a hung migration */
+    XvmTargetFacts target;              /* what inspect_target answers */
+    gboolean last_check_disks;
     gint64 progress_step_us;
     char *marker;       /* the instance the domain's marker names, or NULL */
 
@@ -51,6 +60,7 @@ struct FakeVirt {
     XvmMigration last_migration;
     char *last_dest_uri;
     char *last_data_uri;
+    GPtrArray *last_params;             /* XvmMigParam, copied */
     guint wait_events;
 };
 
@@ -69,7 +79,12 @@ static const char *const op_names[FAKE_N_OPS] = {
     [FAKE_OP_SAVE] = "save",
     [FAKE_OP_RESTORE] = "restore",
     [FAKE_OP_SAVED_XML] = "saved_xml",
+    [FAKE_OP_SET_MAX_DOWNTIME] = "set_max_downtime",
+    [FAKE_OP_START_POSTCOPY] = "start_postcopy",
+    [FAKE_OP_INSPECT_TARGET] = "inspect_target",
 };
+
+enum { OUTCOME_NONE, OUTCOME_DONE, OUTCOME_POSTCOPY_FAILED };
 
 /* What a successful op does unless the test says otherwise. */
 static const FakeStep create_default[] = {
@@ -335,25 +350,70 @@ fake_dump_xml(XvmVirt *v, const XvmDomainRef *ref, char **xml, GError **error)
 }
 
 static void
+mig_param_free(gpointer data)
+{
+    XvmMigParam *p = data;
+
+    g_free(p->text);
+    g_free(p);
+}
+
+/* The caller frees its parameters once the migration is over: keep a copy. */
+static GPtrArray *
+copy_params(const GPtrArray *params)
+{
+    GPtrArray *copy = g_ptr_array_new_with_free_func(mig_param_free);
+
+    for (guint i = 0; params && i < params->len; i++) {
+        const XvmMigParam *p = g_ptr_array_index(params, i);
+        XvmMigParam *c = g_new0(XvmMigParam, 1);
+
+        *c = *p;
+        c->text = g_strdup(p->text);
+        g_ptr_array_add(copy, c);
+    }
+    return copy;
+}
+
+static void
 remember_migration(FakeVirt *f, const XvmMigration *m)
 {
     g_free(f->last_dest_uri);
     g_free(f->last_data_uri);
+    if (f->last_params)
+        g_ptr_array_unref(f->last_params);
     f->last_dest_uri = g_strdup(m->dest_uri);
     f->last_data_uri = g_strdup(m->data_uri);
+    f->last_params = copy_params(m->params);
     f->last_migration = *m;
     f->last_migration.dest_uri = f->last_dest_uri;
     f->last_migration.data_uri = f->last_data_uri;
+    f->last_migration.params = f->last_params;
 }
 
-/* Blocks, lock held (released while waiting), until abort_job. */
+/* Blocks, lock held (released while waiting), until abort_job or until
+ * the script lets it end (converged at a downtime, post-copy over). */
 static gboolean
-hang_until_aborted(FakeVirt *f, GError **error)
+hang_until_aborted(FakeVirt *f, const XvmDomainRef *ref, GError **error)
 {
+    static const FakeStep postcopy_failed[] = {
+        { 0, TRUE, VIR_DOMAIN_PAUSED, VIR_DOMAIN_PAUSED_POSTCOPY_FAILED }, FAKE_END,
+    };
     gint64 give_up = g_get_monotonic_time() + FAKE_HANG_SAFETY_US;
 
-    while (!f->aborted && g_cond_wait_until(&f->changed, &f->lock, give_up))
+    while (!f->aborted && f->outcome == OUTCOME_NONE
+           && g_cond_wait_until(&f->changed, &f->lock, give_up))
         ;
+    if (f->outcome == OUTCOME_DONE) {
+        react(f, FAKE_OP_MIGRATE, gone_now);
+        return is_ours(f, ref);
+    }
+    if (f->outcome == OUTCOME_POSTCOPY_FAILED) {
+        schedule_locked(f, postcopy_failed);
+        g_set_error(error, XVM_ERROR, XVM_ERROR_MIGRATION,
+                    "operation failed: job 'migration out' failed in post-copy phase");
+        return FALSE;
+    }
     if (f->aborted) {
         g_set_error(error, XVM_ERROR, XVM_ERROR_MIGRATION,
                     "operation aborted: migration out job: canceled by client");
@@ -375,6 +435,9 @@ fake_migrate(XvmVirt *v, const XvmDomainRef *ref, const XvmMigration *m, GError 
     remember_migration(f, m);
     f->migrating = TRUE;
     f->aborted = FALSE;
+    f->outcome = OUTCOME_NONE;
+    f->postcopy_at_us = 0;
+    f->migration_start_us = fake_clock_now();
     switch (f->migrate_mode) {
     case FAKE_MIGRATE_SUCCEEDS:
         react(f, FAKE_OP_MIGRATE, gone_now);
@@ -385,26 +448,60 @@ fake_migrate(XvmVirt *v, const XvmDomainRef *ref, const XvmMigration *m, GError 
                     "unable to connect to server at 'node2:49152': Connection refused");
         break;
     case FAKE_MIGRATE_HANGS:
-        ok = hang_until_aborted(f, error);
+        ok = hang_until_aborted(f, ref, error);
         break;
     }
     f->migrating = FALSE;
     return end(f, ok);
 }
 
+/* The scripted sample in force now. */
+static FakeProgress
+current_sample(FakeVirt *f)
+{
+    FakeProgress now = { 0, 100, 0, 0, 0, 0 };
+    gint64 since_ms = (fake_clock_now() - f->migration_start_us) / 1000;
+
+    for (guint i = 0; f->progress && i < f->progress->len; i++) {
+        const FakeProgress *s = &g_array_index(f->progress, FakeProgress, i);
+
+        if (s->after_ms <= since_ms)
+            now = *s;
+    }
+    return now;
+}
+
+/* Post-copy ends by itself, some time after the switch. */
+static void
+settle_postcopy(FakeVirt *f)
+{
+    if (f->postcopy_at_us == 0 || f->outcome != OUTCOME_NONE
+        || fake_clock_now() < f->postcopy_at_us + f->postcopy_done_us)
+        return;
+    f->outcome = f->postcopy_fails ? OUTCOME_POSTCOPY_FAILED : OUTCOME_DONE;
+}
+
 static gboolean
 fake_job_progress(XvmVirt *v, const XvmDomainRef *ref, XvmJobProgress *out, GError **error)
 {
     FakeVirt *f = v->priv;
+    FakeProgress sample;
 
     memset(out, 0, sizeof(*out));
     if (begin(f, FAKE_OP_JOB_PROGRESS, ref->name, error))
         return end(f, FALSE);
     fake_clock_advance_us(f->progress_step_us);
     apply_due(f);
-    out->active = f->migrating;
+    settle_postcopy(f);
+    sample = current_sample(f);
+    out->active = f->migrating && f->outcome == OUTCOME_NONE;
+    out->postcopy = f->postcopy_at_us != 0;
     out->data_total = 512 << 20;
-    out->data_remaining = 100 << 20;
+    out->data_remaining = sample.remaining_mib << 20;
+    out->dirty_rate_bps = sample.dirty_mibs << 20;
+    out->transfer_bps = sample.transfer_mibs << 20;
+    out->iteration = sample.iteration;
+    out->throttle_percent = sample.throttle_percent;
     return end(f, TRUE);
 }
 
@@ -417,6 +514,11 @@ fake_abort_job(XvmVirt *v, const XvmDomainRef *ref, GError **error)
         return end(f, FALSE);
     if (!f->migrating) {
         g_set_error(error, XVM_ERROR, XVM_ERROR_LIBVIRT, "fake: no job to abort");
+        return end(f, FALSE);
+    }
+    if (f->postcopy_at_us) {
+        g_set_error(error, XVM_ERROR, XVM_ERROR_LIBVIRT,
+                    "fake: cannot abort a migration in post-copy");
         return end(f, FALSE);
     }
     f->aborted = TRUE;
@@ -454,6 +556,25 @@ fake_save(XvmVirt *v, const XvmDomainRef *ref, const char *path, GError **error)
 }
 
 static gboolean
+fake_set_max_downtime(XvmVirt *v, const XvmDomainRef *ref, guint64 downtime_ms,
+                      GError **error)
+{
+    FakeVirt *f = v->priv;
+    g_autofree char *arg = g_strdup_printf("%" G_GUINT64_FORMAT, downtime_ms);
+
+    (void) ref;
+    if (begin(f, FAKE_OP_SET_MAX_DOWNTIME, arg, error))
+        return end(f, FALSE);
+    if (!f->migrating) {
+        g_set_error(error, XVM_ERROR, XVM_ERROR_LIBVIRT, "fake: no migration");
+        return end(f, FALSE);
+    }
+    if (f->converge_downtime_ms && downtime_ms >= f->converge_downtime_ms)
+        f->outcome = OUTCOME_DONE;
+    return end(f, TRUE);
+}
+
+static gboolean
 fake_restore(XvmVirt *v, const char *path, const char *xml, GError **error)
 {
     FakeVirt *f = v->priv;
@@ -480,6 +601,49 @@ fake_saved_xml(XvmVirt *v, const char *path, char **xml, GError **error)
         g_set_error(error, XVM_ERROR, XVM_ERROR_LIBVIRT, "fake: cannot read %s", path);
         return end(f, FALSE);
     }
+    return end(f, TRUE);
+}
+
+static gboolean
+fake_start_postcopy(XvmVirt *v, const XvmDomainRef *ref, GError **error)
+{
+    FakeVirt *f = v->priv;
+
+    if (begin(f, FAKE_OP_START_POSTCOPY, ref->name, error))
+        return end(f, FALSE);
+    if (!f->migrating || !(f->last_migration.extra_flags & VIR_MIGRATE_POSTCOPY)) {
+        g_set_error(error, XVM_ERROR, XVM_ERROR_LIBVIRT,
+                    "fake: post-copy was not enabled for this migration");
+        return end(f, FALSE);
+    }
+    f->postcopy_at_us = fake_clock_now();
+    return end(f, TRUE);
+}
+
+static void
+copy_facts(XvmTargetFacts *to, const XvmTargetFacts *from)
+{
+    *to = *from;
+    to->name_taken_by = g_strdup(from->name_taken_by);
+    to->cpu_detail = g_strdup(from->cpu_detail);
+    to->missing_disks = g_ptr_array_new_with_free_func(g_free);
+    for (guint i = 0; from->missing_disks && i < from->missing_disks->len; i++)
+        g_ptr_array_add(to->missing_disks,
+                        g_strdup(g_ptr_array_index(from->missing_disks, i)));
+}
+
+static gboolean
+fake_inspect_target(XvmVirt *v, const XvmDomainRef *ref, const char *dest_uri,
+                    gboolean check_disks, XvmTargetFacts *out, GError **error)
+{
+    FakeVirt *f = v->priv;
+
+    (void) ref;
+    memset(out, 0, sizeof(*out));
+    if (begin(f, FAKE_OP_INSPECT_TARGET, dest_uri, error))
+        return end(f, FALSE);
+    copy_facts(out, &f->target);
+    f->last_check_disks = check_disks;
     return end(f, TRUE);
 }
 
@@ -529,6 +693,11 @@ fake_free(XvmVirt *v)
     g_free(f->marker);
     g_free(f->last_dest_uri);
     g_free(f->last_data_uri);
+    if (f->last_params)
+        g_ptr_array_unref(f->last_params);
+    if (f->progress)
+        g_array_unref(f->progress);
+    xvm_target_facts_clear(&f->target);
     g_mutex_clear(&f->lock);
     g_cond_clear(&f->changed);
     g_free(f);
@@ -550,6 +719,9 @@ static const XvmVirtOps fake_ops = {
     .save = fake_save,
     .restore = fake_restore,
     .saved_xml = fake_saved_xml,
+    .set_max_downtime = fake_set_max_downtime,
+    .start_postcopy = fake_start_postcopy,
+    .inspect_target = fake_inspect_target,
     .event_count = fake_event_count,
     .wait_event = fake_wait_event,
     .free = fake_free,
@@ -639,6 +811,46 @@ fake_virt_set_progress_step(FakeVirt *f, gint64 ms)
 }
 
 void
+fake_virt_set_progress(FakeVirt *f, const FakeProgress *samples)
+{
+    GArray *list = g_array_new(FALSE, FALSE, sizeof(FakeProgress));
+
+    for (const FakeProgress *s = samples; s->after_ms >= 0; s++)
+        g_array_append_vals(list, s, 1);
+    g_mutex_lock(&f->lock);
+    if (f->progress)
+        g_array_unref(f->progress);
+    f->progress = list;
+    g_mutex_unlock(&f->lock);
+}
+
+void
+fake_virt_converge_at_downtime(FakeVirt *f, guint64 downtime_ms)
+{
+    g_mutex_lock(&f->lock);
+    f->converge_downtime_ms = downtime_ms;
+    g_mutex_unlock(&f->lock);
+}
+
+void
+fake_virt_set_postcopy(FakeVirt *f, gint64 done_ms, gboolean fails)
+{
+    g_mutex_lock(&f->lock);
+    f->postcopy_done_us = done_ms * 1000;
+    f->postcopy_fails = fails;
+    g_mutex_unlock(&f->lock);
+}
+
+void
+fake_virt_set_target(FakeVirt *f, const XvmTargetFacts *facts)
+{
+    g_mutex_lock(&f->lock);
+    xvm_target_facts_clear(&f->target);
+    copy_facts(&f->target, facts);
+    g_mutex_unlock(&f->lock);
+}
+
+void
 fake_virt_set_marker(FakeVirt *f, const char *instance)
 {
     g_mutex_lock(&f->lock);
@@ -707,6 +919,22 @@ fake_virt_last_arg(FakeVirt *f, FakeOp op)
         const Call *c = &g_array_index(f->calls, Call, i);
 
         if (c->op == op)
+            arg = c->arg;
+    }
+    g_mutex_unlock(&f->lock);
+    return arg;
+}
+
+const char *
+fake_virt_arg(FakeVirt *f, FakeOp op, guint nth)
+{
+    const char *arg = NULL;
+
+    g_mutex_lock(&f->lock);
+    for (guint i = 0; i < f->calls->len && arg == NULL; i++) {
+        const Call *c = &g_array_index(f->calls, Call, i);
+
+        if (c->op == op && nth-- == 0)
             arg = c->arg;
     }
     g_mutex_unlock(&f->lock);

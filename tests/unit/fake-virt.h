@@ -27,6 +27,9 @@ typedef enum {
     FAKE_OP_SAVE,           /* writes the dump_xml text as the "image" */
     FAKE_OP_RESTORE,        /* logs the XML it was given */
     FAKE_OP_SAVED_XML,      /* reads the "image" back: any XML a test wrote */
+    FAKE_OP_SET_MAX_DOWNTIME,
+    FAKE_OP_START_POSTCOPY,
+    FAKE_OP_INSPECT_TARGET,
     FAKE_N_OPS,
 } FakeOp;
 
@@ -46,6 +49,19 @@ typedef enum {
     FAKE_MIGRATE_FAILS,     /* libvirt refuses; the domain keeps running here */
     FAKE_MIGRATE_HANGS,     /* blocks until abort_job (or a real 5 s safety net) */
 } FakeMigrateMode;
+
+/* What a running migration's statistics say from after_ms on (fake clock,
+ * since the migration began); a list ends at FAKE_PROGRESS_END. */
+typedef struct {
+    gint64 after_ms;
+    guint64 remaining_mib;
+    guint64 dirty_mibs;         /* MiB dirtied per second */
+    guint64 transfer_mibs;      /* MiB copied per second */
+    guint64 iteration;
+    guint64 throttle_percent;
+} FakeProgress;
+
+#define FAKE_PROGRESS_END { -1, 0, 0, 0, 0, 0 }
 
 typedef struct FakeVirt FakeVirt;
 
@@ -71,6 +87,18 @@ void fake_virt_set_migrate(FakeVirt *f, FakeMigrateMode mode);
 /* Each job_progress poll moves the fake clock by ms: the time a real
  * migration spends copying between two polls. */
 void fake_virt_set_progress_step(FakeVirt *f, gint64 ms);
+/* A hung migration's statistics over time (default: 100 of 512 MiB left,
+ * for ever).  The list is copied. */
+void fake_virt_set_progress(FakeVirt *f, const FakeProgress *samples);
+/* A hung migration completes once the downtime limit reaches downtime_ms
+ * (0: never). */
+void fake_virt_converge_at_downtime(FakeVirt *f, guint64 downtime_ms);
+/* After start_postcopy, a hung migration completes (or fails, leaving the
+ * domain paused by the failed post-copy) after done_ms of fake time. */
+void fake_virt_set_postcopy(FakeVirt *f, gint64 done_ms, gboolean fails);
+/* What the migration target's pre-flight finds (default: all well).  The
+ * facts are copied. */
+void fake_virt_set_target(FakeVirt *f, const XvmTargetFacts *facts);
 /* The instance the domain's marker names (NULL: it carries none). */
 void fake_virt_set_marker(FakeVirt *f, const char *instance);
 /* The name libvirt knows the domain by (a config renamed under it). */
@@ -85,6 +113,9 @@ gint64 fake_virt_call_us(FakeVirt *f, FakeOp op, guint nth);
 /* The main argument of the last call of op (domain name, XML, instance,
  * URI), or NULL.  Owned by the fake. */
 const char *fake_virt_last_arg(FakeVirt *f, FakeOp op);
+/* The main argument of the nth (0-based) call of op, or NULL.  Owned by the
+ * fake. */
+const char *fake_virt_arg(FakeVirt *f, FakeOp op, guint nth);
 /* The last migration asked for (valid once migrate was called). */
 XvmMigration fake_virt_last_migration(FakeVirt *f);
 guint fake_virt_wait_events(FakeVirt *f);

@@ -777,6 +777,341 @@ check_migration_settings(Fx *fx)
     g_assert_cmpuint(m.max_downtime_ms, ==, 300);
 }
 
+/* Live by default: auto-converge asked for, post-copy not allowed, and
+ * nothing else added. */
+static void
+check_migrated_default_flags(Fx *fx)
+{
+    XvmMigration m = fake_virt_last_migration(fx->fake);
+
+    check_migrated(fx);
+    g_assert_cmphex(m.extra_flags, ==, VIR_MIGRATE_AUTO_CONVERGE);
+    g_assert_true(m.params == NULL || m.params->len == 0);
+}
+
+static void
+check_migrated_paused_no_converge(Fx *fx)
+{
+    XvmMigration m = fake_virt_last_migration(fx->fake);
+
+    g_assert_false(m.live);
+    g_assert_cmphex(m.extra_flags, ==, 0);
+}
+
+static void
+check_migrated_postcopy_only(Fx *fx)
+{
+    XvmMigration m = fake_virt_last_migration(fx->fake);
+
+    g_assert_cmphex(m.extra_flags, ==, VIR_MIGRATE_POSTCOPY);
+}
+
+/* migrate_options reach libvirt: flags, typed parameters, --bandwidth over
+ * migration_speed, --migrateuri's %n as migrateuri's. */
+static void
+check_migrated_with_options(Fx *fx)
+{
+    XvmMigration m = fake_virt_last_migration(fx->fake);
+    const XvmMigParam *p;
+
+    g_assert_cmphex(m.extra_flags, ==, VIR_MIGRATE_AUTO_CONVERGE | VIR_MIGRATE_TLS
+                                       | VIR_MIGRATE_COMPRESSED);
+    g_assert_cmpuint(m.bandwidth_mibs, ==, 50);
+    g_assert_cmpstr(m.data_uri, ==, "tcp://node2-mig:49152");
+    g_assert_nonnull(m.params);
+    g_assert_cmpuint(m.params->len, ==, 1);
+    p = g_ptr_array_index(m.params, 0);
+    g_assert_cmpstr(p->name, ==, VIR_MIGRATE_PARAM_COMPRESSION);
+    g_assert_cmpstr(p->text, ==, "xbzrle");
+}
+
+static void
+set_paused_postcopy_failed(Fx *fx)
+{
+    fake_virt_set_state(fx->fake, TRUE, VIR_DOMAIN_PAUSED, VIR_DOMAIN_PAUSED_POSTCOPY_FAILED);
+}
+
+static void
+set_running_postcopy_failed(Fx *fx)
+{
+    fake_virt_set_state(fx->fake, TRUE, VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_POSTCOPY_FAILED);
+}
+
+static void
+set_stays_paused_by_migration(Fx *fx)
+{
+    fake_virt_set_state(fx->fake, TRUE, VIR_DOMAIN_PAUSED, VIR_DOMAIN_PAUSED_MIGRATION);
+}
+
+/* Reported at once: waiting does not heal it. */
+static void
+check_reported_at_once(Fx *fx)
+{
+    g_assert_cmpint(fx->finished_us - fx->started_us, <, 1000 * MS);
+    check_no_libvirt_change(fx);
+}
+
+static void
+check_reported_after_grace(Fx *fx)
+{
+    g_assert_cmpint(fx->finished_us - fx->started_us, >=, 10000 * MS);
+    g_assert_cmpint(fx->finished_us, <, fx->ctx->deadline.end_us);
+    check_no_libvirt_change(fx);
+}
+
+/* ---- pre-flight on the target (issue 11) ------------------------------------------------ */
+
+static void check_no_migrate(Fx *fx);
+
+static void
+set_target_runs_it(Fx *fx)
+{
+    XvmTargetFacts facts = { .runs_there = TRUE };
+
+    set_running(fx);
+    fake_virt_set_target(fx->fake, &facts);
+}
+
+static void
+set_target_name_taken(Fx *fx)
+{
+    XvmTargetFacts facts = { .name_taken_by = (char *) OTHER_UUID };
+
+    set_running(fx);
+    fake_virt_set_target(fx->fake, &facts);
+}
+
+static void
+set_target_short_of_memory(Fx *fx)
+{
+    XvmTargetFacts facts = { .need_bytes = (guint64) 2048 << 20,
+                             .free_bytes = (guint64) 1500 << 20 };
+
+    set_running(fx);
+    fake_virt_set_target(fx->fake, &facts);
+}
+
+static void
+set_target_enough_memory(Fx *fx)
+{
+    XvmTargetFacts facts = { .need_bytes = (guint64) 2048 << 20,
+                             .free_bytes = (guint64) 2049 << 20,
+                             .cpu = XVM_CPU_COMPATIBLE };
+
+    set_running(fx);
+    fake_virt_set_target(fx->fake, &facts);
+}
+
+static void
+set_target_cpu_incompatible(Fx *fx)
+{
+    XvmTargetFacts facts = { .cpu = XVM_CPU_INCOMPATIBLE,
+                             .cpu_detail = (char *) "the CPU is incompatible with host CPU:"
+                                                    " Host CPU does not provide: avx512f" };
+
+    set_running(fx);
+    fake_virt_set_target(fx->fake, &facts);
+}
+
+static void
+set_target_disk_missing(Fx *fx)
+{
+    g_autoptr(GPtrArray) missing = g_ptr_array_new();
+    XvmTargetFacts facts = { .missing_disks = missing };
+
+    g_ptr_array_add(missing, (gpointer) "/var/lib/libvirt/images/vm1.qcow2");
+    set_running(fx);
+    fake_virt_set_target(fx->fake, &facts);
+}
+
+static void
+set_target_unreachable(Fx *fx)
+{
+    set_running(fx);
+    fake_virt_fail(fx->fake, FAKE_OP_INSPECT_TARGET, XVM_ERROR_CONNECT, -1);
+}
+
+/* Refused before any page moved, at once, and the guest stays. */
+static void
+check_refused_before_copy(Fx *fx)
+{
+    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_INSPECT_TARGET), ==, 1);
+    g_assert_cmpstr(fake_virt_last_arg(fx->fake, FAKE_OP_INSPECT_TARGET), ==,
+                    "qemu+tcp://node2/system");
+    check_no_migrate(fx);
+    g_assert_cmpint(fx->real_us, <, G_USEC_PER_SEC);
+    check_no_libvirt_change(fx);
+}
+
+static void
+check_preflight_passed(Fx *fx)
+{
+    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_INSPECT_TARGET), ==, 1);
+    check_migrated(fx);
+}
+
+/* ---- the progress watch: escalation (issue 11) ---------------------------------------- */
+
+/* A busy guest: pre-copy stuck at 100 MiB left, copying 16 MiB/s while the
+ * guest dirties 60 MiB/s. */
+static const FakeProgress busy_guest[] = {
+    { 0, 100, 60, 16, 1, 0 }, { 10000, 100, 60, 16, 8, 0 }, { 30000, 100, 60, 16, 20, 0 },
+    FAKE_PROGRESS_END,
+};
+
+static void
+set_busy_converges_at_1200(Fx *fx)
+{
+    set_running(fx);
+    fake_virt_set_migrate(fx->fake, FAKE_MIGRATE_HANGS);
+    fake_virt_set_progress(fx->fake, busy_guest);
+    fake_virt_converge_at_downtime(fx->fake, 1200);
+}
+
+static void
+set_busy_never_converges(Fx *fx)
+{
+    set_running(fx);
+    fake_virt_set_migrate(fx->fake, FAKE_MIGRATE_HANGS);
+    fake_virt_set_progress(fx->fake, busy_guest);
+}
+
+static void
+set_busy_postcopy_done(Fx *fx)
+{
+    set_busy_never_converges(fx);
+    fake_virt_set_postcopy(fx->fake, 8000, FALSE);
+}
+
+static void
+set_busy_postcopy_fails(Fx *fx)
+{
+    set_busy_never_converges(fx);
+    fake_virt_set_postcopy(fx->fake, 3000, TRUE);
+}
+
+/* Progress until 15 s (400 -> 300 MiB left), then stuck. */
+static void
+set_progress_then_stuck(Fx *fx)
+{
+    static const FakeProgress slows[] = {
+        { 0, 400, 60, 16, 1, 0 }, { 15000, 300, 60, 16, 9, 20 }, { 16000, 290, 60, 16, 10, 30 },
+        FAKE_PROGRESS_END,
+    };
+
+    set_running(fx);
+    fake_virt_set_migrate(fx->fake, FAKE_MIGRATE_HANGS);
+    fake_virt_set_progress(fx->fake, slows);
+    fake_virt_converge_at_downtime(fx->fake, 600);
+}
+
+static gint64
+call_after_start_ms(Fx *fx, FakeOp op, guint nth)
+{
+    gint64 at = fake_virt_call_us(fx->fake, op, nth);
+
+    g_assert_cmpint(at, >=, 0);
+    return (at - fx->started_us) / 1000;
+}
+
+static void
+check_downtimes(Fx *fx, const char *const *want)
+{
+    guint n = 0;
+
+    for (; want[n]; n++)
+        g_assert_cmpstr(fake_virt_arg(fx->fake, FAKE_OP_SET_MAX_DOWNTIME, n), ==, want[n]);
+    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_SET_MAX_DOWNTIME), ==, n);
+}
+
+/* Stuck for migration_progress_timeout (20 s): 600 ms allowed; 5 s later,
+ * still stuck, 1200 ms, where it converges.  300 ms was set at the start. */
+static void
+check_ladder_converged(Fx *fx)
+{
+    static const char *const want[] = { "600", "1200", NULL };
+    XvmMigration m = fake_virt_last_migration(fx->fake);
+
+    g_assert_cmpuint(m.max_downtime_ms, ==, 300);
+    check_downtimes(fx, want);
+    g_assert_cmpint(call_after_start_ms(fx, FAKE_OP_SET_MAX_DOWNTIME, 0), >=, 20000);
+    g_assert_cmpint(call_after_start_ms(fx, FAKE_OP_SET_MAX_DOWNTIME, 0), <, 21500);
+    g_assert_cmpint(call_after_start_ms(fx, FAKE_OP_SET_MAX_DOWNTIME, 1), >=, 25000);
+    g_assert_cmpint(call_after_start_ms(fx, FAKE_OP_SET_MAX_DOWNTIME, 1), <, 26500);
+    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_ABORT_JOB), ==, 0);
+    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_START_POSTCOPY), ==, 0);
+    g_assert_nonnull(strstr(fx->ctx->summary, "downtime limit 1200 ms"));
+}
+
+/* The ladder ends at migration_downtime; no post-copy allowed: one more
+ * progress_timeout, then abort, long before the abort point, with the
+ * figures. */
+static void
+check_ladder_then_abort(Fx *fx)
+{
+    static const char *const want[] = { "600", "1000", NULL };
+
+    check_downtimes(fx, want);
+    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_ABORT_JOB), ==, 1);
+    g_assert_cmpint(call_after_start_ms(fx, FAKE_OP_ABORT_JOB, 0), >=, 45000);
+    g_assert_cmpint(call_after_start_ms(fx, FAKE_OP_ABORT_JOB, 0), <, 47000);
+    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_START_POSTCOPY), ==, 0);
+    g_assert_nonnull(strstr(fx->error->message, "100 MiB left"));
+    g_assert_nonnull(strstr(fx->error->message, "dirtied 60 MiB/s"));
+    g_assert_nonnull(strstr(fx->error->message, "pass 20"));
+}
+
+/* The whole ladder (600, 1200, 2000 ms, 5 s apart), then post-copy, which
+ * completes. */
+static void
+check_postcopy_done(Fx *fx)
+{
+    static const char *const want[] = { "600", "1200", "2000", NULL };
+    XvmMigration m = fake_virt_last_migration(fx->fake);
+
+    g_assert_cmphex(m.extra_flags & VIR_MIGRATE_POSTCOPY, ==, VIR_MIGRATE_POSTCOPY);
+    check_downtimes(fx, want);
+    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_START_POSTCOPY), ==, 1);
+    g_assert_cmpint(call_after_start_ms(fx, FAKE_OP_START_POSTCOPY, 0), >=, 35000);
+    g_assert_cmpint(call_after_start_ms(fx, FAKE_OP_START_POSTCOPY, 0), <, 36500);
+    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_ABORT_JOB), ==, 0);
+    g_assert_nonnull(strstr(fx->ctx->summary, "post-copy after 3"));
+}
+
+static void
+check_postcopy_failed(Fx *fx)
+{
+    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_START_POSTCOPY), ==, 1);
+    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_ABORT_JOB), ==, 0);
+    g_assert_nonnull(strstr(fx->error->message, "paused after a failed post-copy"));
+}
+
+/* Progress resets the clock: the first raise comes 20 s after the last
+ * improvement, not 20 s after the start. */
+static void
+check_stall_counted_from_progress(Fx *fx)
+{
+    static const char *const want[] = { "600", NULL };
+
+    check_downtimes(fx, want);
+    g_assert_cmpint(call_after_start_ms(fx, FAKE_OP_SET_MAX_DOWNTIME, 0), >=, 35000);
+    g_assert_cmpint(call_after_start_ms(fx, FAKE_OP_SET_MAX_DOWNTIME, 0), <, 36500);
+    g_assert_nonnull(strstr(fx->ctx->summary, "throttle peak 30%"));
+}
+
+/* Short of time: post-copy comes while it can still finish, before the
+ * ladder is done, never so late that Pacemaker's timeout hits it. */
+static void
+check_postcopy_in_time(Fx *fx)
+{
+    gint64 at = fake_virt_call_us(fx->fake, FAKE_OP_START_POSTCOPY, 0);
+
+    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_START_POSTCOPY), ==, 1);
+    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_ABORT_JOB), ==, 0);
+    /* 100 MiB at half of 16 MiB/s, plus 5 s, fits in what was left. */
+    g_assert_cmpint(fx->ctx->deadline.end_us - at, >=, 17500 * MS);
+}
+
 /* Aborted in time for libvirt to cancel it and resume the guest here, with
  * the abort reserve still ahead. */
 static void
@@ -1365,6 +1700,114 @@ static const ActionCase cases[] = {
       { "OCF_RESKEY_CRM_meta_migrate_target=node2;reboot" }, set_running,
       XVM_OCF_ERR_GENERIC, XVM_ERROR_PARAM_INVALID, "node2;reboot", check_nothing_asked,
       NULL },
+    /* Issue 11: auto-converge by default, post-copy on request, the
+     * migrate_options mapped, and a flag nobody can map stops the move
+     * before any copy (a dropped --tls would send memory in clear). */
+    { "/xvm/actions/migrate_to/default-flags", XVM_ACTION_MIGRATE_TO, { MIGRATE_ENV },
+      set_running, XVM_OCF_SUCCESS, NO_ERROR, NULL, check_migrated_default_flags, NULL },
+    { "/xvm/actions/migrate_to/paused-no-auto-converge", XVM_ACTION_MIGRATE_TO,
+      { MIGRATE_ENV, "OCF_RESKEY_migration_type=paused" }, set_running, XVM_OCF_SUCCESS,
+      NO_ERROR, NULL, check_migrated_paused_no_converge, NULL },
+    { "/xvm/actions/migrate_to/postcopy-no-auto-converge", XVM_ACTION_MIGRATE_TO,
+      { MIGRATE_ENV, "OCF_RESKEY_migration_auto_converge=false",
+        "OCF_RESKEY_migration_postcopy=true" }, set_running, XVM_OCF_SUCCESS, NO_ERROR, NULL,
+      check_migrated_postcopy_only, NULL },
+    { "/xvm/actions/migrate_to/options-mapped", XVM_ACTION_MIGRATE_TO,
+      { MIGRATE_ENV, "OCF_RESKEY_migration_speed=100",
+        "OCF_RESKEY_migrate_options=--live --tls --comp-methods xbzrle --bandwidth=50"
+        " --migrateuri=tcp://%n-mig:49152" }, set_running, XVM_OCF_SUCCESS, NO_ERROR, NULL,
+      check_migrated_with_options, NULL },
+    { "/xvm/actions/migrate_to/options-unknown", XVM_ACTION_MIGRATE_TO,
+      { MIGRATE_ENV, "OCF_RESKEY_migrate_options=--tls --tsl" }, set_running,
+      XVM_OCF_ERR_GENERIC, XVM_ERROR_PARAM_INVALID, "--tsl is not accepted", check_no_migrate,
+      NULL },
+    { "/xvm/actions/migrate_to/options-refused", XVM_ACTION_MIGRATE_TO,
+      { MIGRATE_ENV, "OCF_RESKEY_migrate_options=--suspend" }, set_running,
+      XVM_OCF_ERR_GENERIC, XVM_ERROR_PARAM_INVALID, "--suspend is refused", check_no_migrate,
+      NULL },
+    { "/xvm/actions/monitor/options-unknown-warns", XVM_ACTION_MONITOR,
+      { "OCF_RESKEY_migrate_options=--tsl" }, set_running, XVM_OCF_SUCCESS, NO_ERROR, NULL,
+      NULL, NULL },
+    { "/xvm/actions/validate/options-unknown", XVM_ACTION_VALIDATE,
+      { "OCF_RESKEY_migrate_options=--live --tsl" }, NULL, XVM_OCF_ERR_CONFIGURED,
+      XVM_ERROR_PARAM_INVALID, "accepted: --live", check_no_connect, NULL },
+    /* Pre-flight: refused at once, with the reason, before any copy. */
+    { "/xvm/actions/migrate_to/preflight/runs-there", XVM_ACTION_MIGRATE_TO, { MIGRATE_ENV },
+      set_target_runs_it, XVM_OCF_ERR_GENERIC, XVM_ERROR_MIGRATION,
+      "not migrating vm1: it already runs on node2 (same UUID)", check_refused_before_copy,
+      NULL },
+    { "/xvm/actions/migrate_to/preflight/name-taken", XVM_ACTION_MIGRATE_TO, { MIGRATE_ENV },
+      set_target_name_taken, XVM_OCF_ERR_GENERIC, XVM_ERROR_MIGRATION,
+      "another domain of that name runs on node2 (UUID " OTHER_UUID ")",
+      check_refused_before_copy, NULL },
+    { "/xvm/actions/migrate_to/preflight/memory", XVM_ACTION_MIGRATE_TO, { MIGRATE_ENV },
+      set_target_short_of_memory, XVM_OCF_ERR_GENERIC, XVM_ERROR_MIGRATION,
+      "node2 has 1500 MiB free, the domain needs up to 2048 MiB", check_refused_before_copy,
+      NULL },
+    { "/xvm/actions/migrate_to/preflight/memory-enough", XVM_ACTION_MIGRATE_TO, { MIGRATE_ENV },
+      set_target_enough_memory, XVM_OCF_SUCCESS, NO_ERROR, NULL, check_preflight_passed, NULL },
+    { "/xvm/actions/migrate_to/preflight/cpu", XVM_ACTION_MIGRATE_TO, { MIGRATE_ENV },
+      set_target_cpu_incompatible, XVM_OCF_ERR_GENERIC, XVM_ERROR_MIGRATION,
+      "the CPU of node2 cannot run it: the CPU is incompatible", check_refused_before_copy,
+      NULL },
+    { "/xvm/actions/migrate_to/preflight/disk", XVM_ACTION_MIGRATE_TO, { MIGRATE_ENV },
+      set_target_disk_missing, XVM_OCF_ERR_GENERIC, XVM_ERROR_MIGRATION,
+      "disk /var/lib/libvirt/images/vm1.qcow2 is missing on node2", check_refused_before_copy,
+      NULL },
+    /* A target that cannot be asked is the migration's to find out. */
+    { "/xvm/actions/migrate_to/preflight/unreachable", XVM_ACTION_MIGRATE_TO, { MIGRATE_ENV },
+      set_target_unreachable, XVM_OCF_SUCCESS, NO_ERROR, NULL, check_preflight_passed, NULL },
+    /* The progress watch: escalate when pre-copy stops converging. */
+    { "/xvm/actions/migrate_to/escalate/ladder-converges", XVM_ACTION_MIGRATE_TO,
+      { MIGRATE_ENV, "OCF_RESKEY_CRM_meta_timeout=120000" }, set_busy_converges_at_1200,
+      XVM_OCF_SUCCESS, NO_ERROR, NULL, check_ladder_converged, NULL },
+    { "/xvm/actions/migrate_to/escalate/ladder-then-abort", XVM_ACTION_MIGRATE_TO,
+      { MIGRATE_ENV, "OCF_RESKEY_CRM_meta_timeout=120000",
+        "OCF_RESKEY_migration_downtime=1000" }, set_busy_never_converges, XVM_OCF_ERR_GENERIC,
+      XVM_ERROR_MIGRATION, "aborted migration of vm1 to node2: no progress for 20 s at"
+      " downtime 1000 ms; it still runs here", check_ladder_then_abort, NULL },
+    { "/xvm/actions/migrate_to/escalate/postcopy", XVM_ACTION_MIGRATE_TO,
+      { MIGRATE_ENV, "OCF_RESKEY_CRM_meta_timeout=120000",
+        "OCF_RESKEY_migration_auto_converge=false", "OCF_RESKEY_migration_postcopy=true" },
+      set_busy_postcopy_done, XVM_OCF_SUCCESS, NO_ERROR, NULL, check_postcopy_done, NULL },
+    { "/xvm/actions/migrate_to/escalate/postcopy-from-options", XVM_ACTION_MIGRATE_TO,
+      { MIGRATE_ENV, "OCF_RESKEY_CRM_meta_timeout=120000",
+        "OCF_RESKEY_migrate_options=--postcopy" },
+      set_busy_postcopy_done, XVM_OCF_SUCCESS, NO_ERROR, NULL, check_postcopy_done, NULL },
+    { "/xvm/actions/migrate_to/escalate/postcopy-fails", XVM_ACTION_MIGRATE_TO,
+      { MIGRATE_ENV, "OCF_RESKEY_CRM_meta_timeout=120000", "OCF_RESKEY_migration_postcopy=1" },
+      set_busy_postcopy_fails, XVM_OCF_ERR_GENERIC, XVM_ERROR_MIGRATION,
+      "post-copy migration of vm1 to node2 failed", check_postcopy_failed, NULL },
+    { "/xvm/actions/migrate_to/escalate/stall-from-last-progress", XVM_ACTION_MIGRATE_TO,
+      { MIGRATE_ENV, "OCF_RESKEY_CRM_meta_timeout=120000" }, set_progress_then_stuck,
+      XVM_OCF_SUCCESS, NO_ERROR, NULL, check_stall_counted_from_progress, NULL },
+    { "/xvm/actions/migrate_to/escalate/postcopy-short-of-time", XVM_ACTION_MIGRATE_TO,
+      { MIGRATE_ENV, "OCF_RESKEY_CRM_meta_timeout=45000", "OCF_RESKEY_migration_postcopy=1" },
+      set_busy_postcopy_done, XVM_OCF_SUCCESS, NO_ERROR, NULL, check_postcopy_in_time, NULL },
+    { "/xvm/actions/migrate_to/escalate/no-postcopy-deadline-abort", XVM_ACTION_MIGRATE_TO,
+      { MIGRATE_ENV, "OCF_RESKEY_CRM_meta_timeout=45000" }, set_busy_never_converges,
+      XVM_OCF_ERR_GENERIC, XVM_ERROR_MIGRATION, "not done before the timeout; it still runs",
+      NULL, NULL },
+    /* A failed post-copy: 1 with the reason on both nodes, never "not
+     * running" (the guest's memory is split between them). */
+    { "/xvm/actions/monitor/postcopy-failed-source", XVM_ACTION_MONITOR, { NULL },
+      set_paused_postcopy_failed, XVM_OCF_ERR_GENERIC, XVM_ERROR_DOMAIN_FAILED,
+      "paused after a failed post-copy", check_running_untouched, NULL },
+    { "/xvm/actions/monitor/postcopy-failed-target", XVM_ACTION_MONITOR, { NULL },
+      set_running_postcopy_failed, XVM_OCF_ERR_GENERIC, XVM_ERROR_DOMAIN_FAILED,
+      "running after a failed post-copy", check_running_untouched, NULL },
+    { "/xvm/actions/migrate_from/postcopy-failed", XVM_ACTION_MIGRATE_FROM, { MIGRATE_ENV },
+      set_paused_postcopy_failed, XVM_OCF_ERR_GENERIC, XVM_ERROR_DOMAIN_FAILED,
+      "domain vm1 arrived from node1 but is paused after a failed post-copy",
+      check_reported_at_once, NULL },
+    { "/xvm/actions/migrate_from/postcopy-failed-running", XVM_ACTION_MIGRATE_FROM,
+      { MIGRATE_ENV }, set_running_postcopy_failed, XVM_OCF_ERR_GENERIC,
+      XVM_ERROR_DOMAIN_FAILED, "running after a failed post-copy", check_reported_at_once,
+      NULL },
+    { "/xvm/actions/migrate_from/left-paused", XVM_ACTION_MIGRATE_FROM, { MIGRATE_ENV },
+      set_stays_paused_by_migration, XVM_OCF_ERR_GENERIC, XVM_ERROR_DOMAIN_FAILED,
+      "domain vm1 arrived from node1 but is left paused by a migration",
+      check_reported_after_grace, NULL },
     { "/xvm/actions/migrate_to/params-invalid", XVM_ACTION_MIGRATE_TO,
       { MIGRATE_ENV, "OCF_RESKEY_hypervisor=qemu-system" }, set_running, XVM_OCF_ERR_GENERIC,
       XVM_ERROR_PARAM_INVALID, "hypervisor", check_nothing_asked, NULL },

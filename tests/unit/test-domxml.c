@@ -625,11 +625,63 @@ test_marker_absent(gconstpointer data)
     g_assert_null(instance);
 }
 
+/* ---- what a migration target is asked to compare --------------------------- */
+
+typedef struct {
+    const char *path;
+    const char *type;
+    const char *cpu;        /* the <cpu> element, or NULL */
+    gboolean compared;
+} CpuCase;
+
+static const CpuCase cpu_cases[] = {
+    { "/xvm/domxml/cpu/kvm-custom", "kvm",
+      "<cpu mode='custom' match='exact'><model>Haswell</model></cpu>", TRUE },
+    { "/xvm/domxml/cpu/kvm-host-model", "kvm", "<cpu mode='host-model'/>", TRUE },
+    { "/xvm/domxml/cpu/kvm-no-mode", "kvm", "<cpu><model>Haswell</model></cpu>", TRUE },
+    /* The host's own CPU: libvirt cannot compare it; identical hosts assumed. */
+    { "/xvm/domxml/cpu/kvm-host-passthrough", "kvm", "<cpu mode='host-passthrough'/>", FALSE },
+    { "/xvm/domxml/cpu/kvm-maximum", "kvm", "<cpu mode='maximum'/>", FALSE },
+    { "/xvm/domxml/cpu/kvm-none", "kvm", NULL, FALSE },
+    /* TCG emulates the model wherever QEMU knows it. */
+    { "/xvm/domxml/cpu/tcg-custom", "qemu",
+      "<cpu mode='custom' match='exact'><model>qemu64</model></cpu>", FALSE },
+    { "/xvm/domxml/cpu/tcg-none", "qemu", NULL, FALSE },
+};
+
+static void
+test_cpu_to_compare(gconstpointer data)
+{
+    const CpuCase *c = data;
+    g_autofree char *xml = g_strdup_printf(
+        "<domain type='%s'><name>vm1</name><memoryBacking><hugepages/></memoryBacking>"
+        "<os><type arch='x86_64' machine='pc-q35-7.2'>hvm</type></os>%s</domain>",
+        c->type, c->cpu ? c->cpu : "");
+    g_autoptr(GError) error = NULL;
+    g_autoptr(XvmDomainConfig) cfg = xvm_domxml_parse(xml, strlen(xml), &error);
+    const char *cpu;
+
+    g_assert_no_error(error);
+    cpu = xvm_domxml_cpu_to_compare(cfg);
+    g_assert_cmpstr(cfg->arch, ==, "x86_64");
+    g_assert_cmpstr(cfg->machine, ==, "pc-q35-7.2");
+    g_assert_true(cfg->hugepages);
+    if (!c->compared) {
+        g_assert_null(cpu);
+        return;
+    }
+    g_assert_nonnull(cpu);
+    g_assert_true(g_str_has_prefix(cpu, "<cpu"));
+    g_assert_true(g_str_has_suffix(cpu, "</cpu>") || g_str_has_suffix(cpu, "/>"));
+}
+
 int
 main(int argc, char **argv)
 {
     xvm_test_init(&argc, &argv);
     g_test_add_func("/xvm/domxml/parse/good", test_parse_good);
+    for (gsize i = 0; i < G_N_ELEMENTS(cpu_cases); i++)
+        g_test_add_data_func(cpu_cases[i].path, &cpu_cases[i], test_cpu_to_compare);
     g_test_add_func("/xvm/domxml/parse/minimal", test_parse_minimal);
     g_test_add_func("/xvm/domxml/parse/latin1-declared", test_parse_latin1_declared);
     g_test_add_func("/xvm/domxml/parse/at-limit", test_parse_at_limit);
