@@ -44,6 +44,12 @@ typedef struct {
     guint64 max_downtime_ms;    /* 0: libvirt's default */
 } XvmMigration;
 
+/* What a running domain asks of its node, as virsh dominfo shows it. */
+typedef struct {
+    guint vcpus;            /* vCPUs online ("CPU(s)") */
+    guint64 max_memory_kib; /* "Max memory" */
+} XvmDomainSizing;
+
 typedef struct {
     gboolean active;
     guint64 data_total;
@@ -76,6 +82,8 @@ typedef struct {
     gboolean (*shutdown)(XvmVirt *v, const XvmDomainRef *ref, guint modes, GError **error);
     gboolean (*destroy)(XvmVirt *v, const XvmDomainRef *ref, GError **error);
     gboolean (*dump_xml)(XvmVirt *v, const XvmDomainRef *ref, char **xml, GError **error);
+    gboolean (*sizing)(XvmVirt *v, const XvmDomainRef *ref, XvmDomainSizing *out,
+                       GError **error);
     /* Blocks until the migration ends; called from a worker thread. */
     gboolean (*migrate)(XvmVirt *v, const XvmDomainRef *ref, const XvmMigration *m,
                         GError **error);
