@@ -17,6 +17,8 @@ typedef struct {
     char *type;        /* the domain's hypervisor type: qemu, kvm, ... */
     char *emulator;    /* NULL when the XML names none */
     char **disk_paths; /* file and block sources, NULL-terminated */
+    guint vcpus;       /* vCPUs online at start (<vcpu current=>), 0: unreadable */
+    guint64 memory_kib; /* <memory>, the maximum, in KiB; 0: unreadable */
     char *xml;         /* the file's text */
 } XvmDomainConfig;
 
