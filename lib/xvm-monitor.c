@@ -7,6 +7,7 @@
 #include "xvm-health.h"
 #include "xvm-log.h"
 #include "xvm-look.h"
+#include "xvm-utilization.h"
 
 /* How long a domain in "no state" (starting, migrating in) is re-read. */
 #define XVM_SETTLE_MS 3000
@@ -34,6 +35,7 @@ static XvmOcfRc
 monitor_running(XvmContext *ctx, XvmLook *look, GError **error)
 {
     GError *local = NULL;
+    XvmOcfRc rc;
 
     if (look->drift)
         return xvm_action_fail(ctx, error, g_steal_pointer(&look->drift));
@@ -46,8 +48,13 @@ monitor_running(XvmContext *ctx, XvmLook *look, GError **error)
         return xvm_action_fail(ctx, error, local);
     /* A probe asks only whether it runs; the user's checks are for the
      * recurring monitor. */
-    return xvm_action_check_domain(ctx, &look->status, !xvm_request_is_probe(ctx->req),
-                                   error);
+    rc = xvm_action_check_domain(ctx, &look->status, !xvm_request_is_probe(ctx->req), error);
+    /* A probe checks the CIB at once (after a cleanup, a cluster restart);
+     * a recurring monitor only when this node's note is due. */
+    if (rc == XVM_OCF_SUCCESS)
+        xvm_utilization_update(ctx, xvm_request_is_probe(ctx->req) ? XVM_UTIL_NOW
+                                                                   : XVM_UTIL_IF_DUE);
+    return rc;
 }
 
 XvmOcfRc
