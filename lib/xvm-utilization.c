@@ -163,12 +163,16 @@ query_xpath(const char *resource_id)
                            resource_id, names, resource_id, names);
 }
 
-/* "cibadmin exited with status 105: Could not connect to the CIB: ..." */
+/* "what: cibadmin exited with status 105: Could not connect to the CIB: ...",
+ * on one line (the tools write several). */
 static void
 set_tool_error(GError **error, GError *cause, const char *err_text, const char *what)
 {
+    g_autofree char *said = g_strdup(err_text ? err_text : "");
+
+    g_strdelimit(said, "\r\n", ' ');
     g_set_error(error, XVM_ERROR, cause->code, "%s: %s%s%s", what, cause->message,
-                err_text && err_text[0] ? ": " : "", err_text ? err_text : "");
+                said[0] ? ": " : "", said);
     g_error_free(cause);
 }
 
@@ -192,7 +196,8 @@ xvm_utilization_cib_read(const char *resource_id, const XvmDeadline *deadline,
     xpath = query_xpath(resource_id);
     argv[4] = xpath;
     if (!xvm_run_argv(argv, deadline, &out, &err, &local)) {
-        set_tool_error(error, local, err, "cannot read the resource from the CIB");
+        set_tool_error(error, local, err,
+                       "cannot read the resource from the CIB (no CIB, or no such resource)");
         return FALSE;
     }
     *current = xvm_utilization_parse_query(out);
