@@ -5,6 +5,7 @@
 #include "xvm-job.h"
 #include "xvm-log.h"
 #include "xvm-result.h"
+#include "xvm-utilization.h"
 
 XvmOcfRc
 xvm_action_fail(XvmContext *ctx, GError **error, GError *cause)
@@ -49,12 +50,22 @@ xvm_action_check_domain(XvmContext *ctx, const XvmDomainStatus *st,
                                                    "domain %s is %s", ctx->name, why));
 }
 
+/* A domain that has just started or arrived here is counted in the
+ * resource's utilization at once (monitor does its own, xvm-monitor.c). */
+static XvmOcfRc
+count_utilization(XvmContext *ctx, XvmOcfRc rc)
+{
+    if (rc == XVM_OCF_SUCCESS)
+        xvm_utilization_update(ctx, XVM_UTIL_NOW);
+    return rc;
+}
+
 XvmOcfRc
 xvm_action_run(XvmContext *ctx, GError **error)
 {
     switch (ctx->req->action) {
     case XVM_ACTION_START:
-        return xvm_action_start(ctx, error);
+        return count_utilization(ctx, xvm_action_start(ctx, error));
     case XVM_ACTION_STOP:
         return xvm_action_stop(ctx, error);
     case XVM_ACTION_MONITOR:
@@ -64,7 +75,7 @@ xvm_action_run(XvmContext *ctx, GError **error)
     case XVM_ACTION_MIGRATE_TO:
         return xvm_action_migrate_to(ctx, error);
     case XVM_ACTION_MIGRATE_FROM:
-        return xvm_action_migrate_from(ctx, error);
+        return count_utilization(ctx, xvm_action_migrate_from(ctx, error));
     case XVM_ACTION_META_DATA:
     case XVM_ACTION_USAGE:
     case XVM_ACTION_VERSION:

@@ -231,6 +231,73 @@ xvm_domxml_cpu_to_compare(const XvmDomainConfig *cfg)
     return cfg->cpu_xml;
 }
 
+/* ---- sizing: what the domain asks of a node (resource utilization) ------- */
+
+/* Bytes per unit, as libvirt reads a memory unit: b, byte, bytes; KB, MB, ... in
+ * powers of 1000; k, KiB, M, MiB, ... in powers of 1024 (any case). */
+static guint64
+memory_unit_bytes(const char *unit)
+{
+    static const char prefixes[] = "kmgtpe";
+    const char *at;
+    guint64 base, scale = 1;
+
+    if (unit == NULL || unit[0] == '\0')
+        return 1024;                    /* libvirt's default: KiB */
+    if (g_ascii_strcasecmp(unit, "b") == 0 || g_ascii_strcasecmp(unit, "byte") == 0
+        || g_ascii_strcasecmp(unit, "bytes") == 0)
+        return 1;
+    at = strchr(prefixes, g_ascii_tolower(unit[0]));
+    if (at == NULL)
+        return 0;
+    if (unit[1] == '\0' || g_ascii_strcasecmp(unit + 1, "iB") == 0)
+        base = 1024;
+    else if (g_ascii_strcasecmp(unit + 1, "B") == 0)
+        base = 1000;
+    else
+        return 0;
+    for (const char *p = prefixes; p <= at; p++)
+        scale *= base;
+    return scale;
+}
+
+/* <memory unit=...>N</memory> in KiB, rounded up as libvirt does; 0 when
+ * absent or unreadable. */
+static guint64
+read_memory_kib(xmlNode *root)
+{
+    int count;
+    xmlNode *memory = only_child(root, "memory", &count);
+    g_autofree char *text = memory ? element_text(memory, TRUE) : NULL;
+    g_autofree char *unit = memory ? prop(memory, "unit") : NULL;
+    guint64 value, scale = memory_unit_bytes(unit);
+
+    if (text == NULL || scale == 0
+        || !g_ascii_string_to_unsigned(text, 10, 0, G_MAXUINT64 / scale, &value, NULL))
+        return 0;
+    return (value * scale + 1023) / 1024;
+}
+
+/* The vCPUs online when the domain runs: <vcpu current='N'>MAX</vcpu>, N
+ * when given, else MAX; no <vcpu> at all is libvirt's default of one.  0 when
+ * unreadable. */
+static guint
+read_vcpus(xmlNode *root)
+{
+    int count;
+    xmlNode *vcpu = only_child(root, "vcpu", &count);
+    g_autofree char *current = vcpu ? prop(vcpu, "current") : NULL;
+    g_autofree char *text = NULL;
+    guint64 value;
+
+    if (vcpu == NULL)
+        return 1;
+    text = current ? g_strstrip(g_strdup(current)) : element_text(vcpu, TRUE);
+    if (text == NULL || !g_ascii_string_to_unsigned(text, 10, 1, G_MAXUINT, &value, NULL))
+        return 0;
+    return (guint) value;
+}
+
 static xmlDoc *
 parse_document(const char *text, gsize len, GError **error)
 {
@@ -287,6 +354,8 @@ xvm_domxml_parse(const char *text, gsize len, GError **error)
     read_os(cfg, root);
     read_cpu(cfg, root);
     read_memory_backing(cfg, root);
+    cfg->vcpus = read_vcpus(root);
+    cfg->memory_kib = read_memory_kib(root);
     cfg->xml = g_strndup(text, len);
     return g_steal_pointer(&cfg);
 }

@@ -22,6 +22,8 @@ typedef struct {
     char *cpu_mode;    /* <cpu mode=>: NULL when the XML has no <cpu> */
     char *cpu_xml;     /* the <cpu> element as text, or NULL */
     gboolean hugepages;  /* memory backed by huge pages */
+    guint vcpus;       /* vCPUs online at start (<vcpu current=>), 0: unreadable */
+    guint64 memory_kib; /* <memory>, the maximum, in KiB; 0: unreadable */
     char *xml;         /* the file's text */
 } XvmDomainConfig;
 

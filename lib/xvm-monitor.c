@@ -8,6 +8,7 @@
 #include "xvm-log.h"
 #include "xvm-look.h"
 #include "xvm-saveconfig.h"
+#include "xvm-utilization.h"
 
 /* How long a domain in "no state" (starting, migrating in) is re-read. */
 #define XVM_SETTLE_MS 3000
@@ -50,9 +51,14 @@ monitor_running(XvmContext *ctx, XvmLook *look, GError **error)
      * recurring monitor. */
     rc = xvm_action_check_domain(ctx, &look->status, !xvm_request_is_probe(ctx->req), error);
     /* As VirtualDomain: a definition changed at run time reaches config
-     * before any stop (written only when it differs). */
-    if (rc == XVM_OCF_SUCCESS)
+     * before any stop (written only when it differs).  A probe checks the
+     * utilization in the CIB at once (after a cleanup, a cluster restart); a
+     * recurring monitor only when this node's note is due. */
+    if (rc == XVM_OCF_SUCCESS) {
         xvm_saveconfig(ctx, NULL);
+        xvm_utilization_update(ctx, xvm_request_is_probe(ctx->req) ? XVM_UTIL_NOW
+                                                                   : XVM_UTIL_IF_DUE);
+    }
     return rc;
 }
 

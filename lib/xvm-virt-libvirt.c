@@ -523,6 +523,26 @@ lv_dump_xml(XvmVirt *v, const XvmDomainRef *ref, char **xml, GError **error)
     return TRUE;
 }
 
+/* virDomainGetInfo: one small call, the numbers virsh dominfo prints (and
+ * VirtualDomain reads for utilization); no XML to format or parse. */
+static gboolean
+lv_sizing(XvmVirt *v, const XvmDomainRef *ref, XvmDomainSizing *out, GError **error)
+{
+    g_autoptr(virDomain) dom = lookup(v->priv, ref, error);
+    virDomainInfo info;
+
+    memset(out, 0, sizeof(*out));
+    if (dom == NULL)
+        return FALSE;
+    if (virDomainGetInfo(dom, &info) < 0) {
+        set_error_from_libvirt(v->priv, error, "reading the domain's size");
+        return FALSE;
+    }
+    out->vcpus = info.nrVirtCpu;
+    out->max_memory_kib = info.maxMem;
+    return TRUE;
+}
+
 static unsigned int
 migration_flags(const XvmMigration *m)
 {
@@ -933,6 +953,7 @@ static const XvmVirtOps libvirt_ops = {
     .shutdown = lv_shutdown,
     .destroy = lv_destroy,
     .dump_xml = lv_dump_xml,
+    .sizing = lv_sizing,
     .migrate = lv_migrate,
     .job_progress = lv_job_progress,
     .abort_job = lv_abort_job,

@@ -60,6 +60,12 @@ typedef struct {
     const GPtrArray *params;    /* more XvmMigParam, or NULL */
 } XvmMigration;
 
+/* What a running domain asks of its node, as virsh dominfo shows it. */
+typedef struct {
+    guint vcpus;            /* vCPUs online ("CPU(s)") */
+    guint64 max_memory_kib; /* "Max memory" */
+} XvmDomainSizing;
+
 /* A running job's statistics (virDomainGetJobStats); 0 where libvirt gives
  * none. */
 typedef struct {
@@ -119,6 +125,8 @@ typedef struct {
     gboolean (*shutdown)(XvmVirt *v, const XvmDomainRef *ref, guint modes, GError **error);
     gboolean (*destroy)(XvmVirt *v, const XvmDomainRef *ref, GError **error);
     gboolean (*dump_xml)(XvmVirt *v, const XvmDomainRef *ref, char **xml, GError **error);
+    gboolean (*sizing)(XvmVirt *v, const XvmDomainRef *ref, XvmDomainSizing *out,
+                       GError **error);
     /* Blocks until the migration ends; called from a worker thread. */
     gboolean (*migrate)(XvmVirt *v, const XvmDomainRef *ref, const XvmMigration *m,
                         GError **error);

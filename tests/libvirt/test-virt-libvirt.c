@@ -231,6 +231,22 @@ test_dump_xml(void)
     g_assert_nonnull(strstr(xml, "<name>running1</name>"));
 }
 
+/* What virsh dominfo shows as CPU(s) and Max memory. */
+static void
+test_sizing(void)
+{
+    g_autoptr(XvmVirt) v = connected();
+    g_autoptr(GError) error = NULL;
+    XvmDomainSizing sizing;
+
+    g_assert_true(v->ops->sizing(v, &(XvmDomainRef) { "running1", NULL }, &sizing, &error));
+    g_assert_cmpuint(sizing.vcpus, ==, 1);
+    g_assert_cmpuint(sizing.max_memory_kib, ==, 131072);
+    g_assert_false(v->ops->sizing(v, &(XvmDomainRef) { "no-such-domain", NULL }, &sizing,
+                                  &error));
+    g_assert_error(error, XVM_ERROR, XVM_ERROR_NO_DOMAIN);
+}
+
 /* Whole actions through the real layer. */
 static XvmOcfRc
 run(XvmAction action, XvmVirt *v, const char *config, GError **error)
@@ -242,6 +258,7 @@ run(XvmAction action, XvmVirt *v, const char *config, GError **error)
     g_autoptr(XvmRequest) req = NULL;
     g_autoptr(XvmContext) ctx = NULL;
     g_autofree char *note = g_build_filename(tmp, "xvm-domain-r1.id", NULL);
+    g_autofree char *util_note = g_build_filename(tmp, "xvm-domain-r1.utilization", NULL);
     XvmOcfRc rc;
 
     xvm_env_set(env, "OCF_RESKEY_config", config);
@@ -255,6 +272,7 @@ run(XvmAction action, XvmVirt *v, const char *config, GError **error)
     ctx = xvm_context_new(req, env, v, NULL);
     rc = xvm_action_run(ctx, error);
     g_unlink(note);
+    g_unlink(util_note);
     g_rmdir(tmp);
     return rc;
 }
@@ -302,6 +320,9 @@ main(int argc, char **argv)
     int rc;
 
     g_test_init(&argc, &argv, NULL);
+    /* Start and monitor update the utilization: never in this machine's
+     * cluster. */
+    g_setenv("CIB_file", "/nonexistent/xvm-libvirt/cib.xml", TRUE);
     guard_root = g_dir_make_tmp("xvm-libvirt-guard-XXXXXX", &error);
     g_assert_no_error(error);
     g_test_add_func("/xvm/libvirt/status", test_status);
@@ -312,6 +333,7 @@ main(int argc, char **argv)
     g_test_add_func("/xvm/libvirt/create-rejected", test_create_rejected);
     g_test_add_func("/xvm/libvirt/shutdown-destroy-events", test_shutdown_destroy_events);
     g_test_add_func("/xvm/libvirt/dump-xml", test_dump_xml);
+    g_test_add_func("/xvm/libvirt/sizing", test_sizing);
     g_test_add_func("/xvm/libvirt/actions-life", test_actions_life);
     g_test_add_func("/xvm/libvirt/actions-rejected-xml", test_actions_rejected_xml);
     rc = g_test_run();

@@ -55,6 +55,7 @@ struct FakeVirt {
     gboolean last_check_disks;
     gint64 progress_step_us;
     char *marker;       /* the instance the domain's marker names, or NULL */
+    XvmDomainSizing sizing;
 
     GArray *calls;                      /* Call */
     XvmMigration last_migration;
@@ -73,6 +74,7 @@ static const char *const op_names[FAKE_N_OPS] = {
     [FAKE_OP_SHUTDOWN] = "shutdown",
     [FAKE_OP_DESTROY] = "destroy",
     [FAKE_OP_DUMP_XML] = "dump_xml",
+    [FAKE_OP_SIZING] = "sizing",
     [FAKE_OP_MIGRATE] = "migrate",
     [FAKE_OP_JOB_PROGRESS] = "job_progress",
     [FAKE_OP_ABORT_JOB] = "abort_job",
@@ -346,6 +348,22 @@ fake_dump_xml(XvmVirt *v, const XvmDomainRef *ref, char **xml, GError **error)
     *xml = g_strdup_printf("<domain type='kvm'><name>%s</name><uuid>%s</uuid>"
                            "<description>saved by the fake</description></domain>\n",
                            f->name, f->uuid);
+    return end(f, TRUE);
+}
+
+static gboolean
+fake_sizing(XvmVirt *v, const XvmDomainRef *ref, XvmDomainSizing *out, GError **error)
+{
+    FakeVirt *f = v->priv;
+
+    memset(out, 0, sizeof(*out));
+    if (begin(f, FAKE_OP_SIZING, ref->uuid ? ref->uuid : ref->name, error))
+        return end(f, FALSE);
+    if (!is_ours(f, ref) || !f->found) {
+        g_set_error(error, XVM_ERROR, XVM_ERROR_NO_DOMAIN, "no domain %s", ref->name);
+        return end(f, FALSE);
+    }
+    *out = f->sizing;
     return end(f, TRUE);
 }
 
@@ -713,6 +731,7 @@ static const XvmVirtOps fake_ops = {
     .shutdown = fake_shutdown,
     .destroy = fake_destroy,
     .dump_xml = fake_dump_xml,
+    .sizing = fake_sizing,
     .migrate = fake_migrate,
     .job_progress = fake_job_progress,
     .abort_job = fake_abort_job,
@@ -738,6 +757,8 @@ fake_virt_new(const char *name, const char *uuid)
     f->uuid = g_strdup(uuid);
     f->pending = g_array_new(FALSE, FALSE, sizeof(Pending));
     f->calls = g_array_new(FALSE, FALSE, sizeof(Call));
+    f->sizing.vcpus = 2;
+    f->sizing.max_memory_kib = 1024 * 1024;
     return xvm_virt_new(&fake_ops, f);
 }
 
@@ -750,6 +771,15 @@ fake_virt_set_state(FakeVirt *f, gboolean found, int state, int reason)
     f->found = found;
     f->state = state;
     f->reason = reason;
+    g_mutex_unlock(&f->lock);
+}
+
+void
+fake_virt_set_sizing(FakeVirt *f, guint vcpus, guint64 max_memory_kib)
+{
+    g_mutex_lock(&f->lock);
+    f->sizing.vcpus = vcpus;
+    f->sizing.max_memory_kib = max_memory_kib;
     g_mutex_unlock(&f->lock);
 }
 

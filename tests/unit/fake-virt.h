@@ -21,6 +21,7 @@ typedef enum {
     FAKE_OP_SHUTDOWN,
     FAKE_OP_DESTROY,
     FAKE_OP_DUMP_XML,
+    FAKE_OP_SIZING,
     FAKE_OP_MIGRATE,
     FAKE_OP_JOB_PROGRESS,
     FAKE_OP_ABORT_JOB,
@@ -103,6 +104,8 @@ void fake_virt_set_target(FakeVirt *f, const XvmTargetFacts *facts);
 void fake_virt_set_marker(FakeVirt *f, const char *instance);
 /* The name libvirt knows the domain by (a config renamed under it). */
 void fake_virt_set_name(FakeVirt *f, const char *name);
+/* What sizing reports (default: 2 vCPUs, 1 GiB). */
+void fake_virt_set_sizing(FakeVirt *f, guint vcpus, guint64 max_memory_kib);
 
 /* ---- the call log --------------------------------------------------------- */
 

@@ -11,6 +11,10 @@ void
 xvm_test_init(int *argc, char ***argv)
 {
     g_setenv("G_TEST_SRCDIR", XVM_TESTS_SRCDIR, FALSE);
+    /* Actions that succeed update the resource's utilization through
+     * cibadmin and crm_resource: never on this machine's cluster.  Tests
+     * that want a CIB make their own file. */
+    g_setenv("CIB_file", "/nonexistent/xvm-unit/cib.xml", TRUE);
     g_test_init(argc, argv, NULL);
 }
 
