@@ -32,6 +32,32 @@ settle(XvmContext *ctx, XvmDomainStatus *st, GError **error)
     return TRUE;
 }
 
+/* A probe that finds config's domain running without any marker adopts it:
+ * another agent started it (a switch from VirtualDomain: unmanage, change
+ * the type, re-probe).  From then on it is found by its marker too, on
+ * every node it migrates to, as if this agent had started it.  A domain
+ * that carries another resource's marker is left alone (the guard's
+ * registry speaks to that). */
+static void
+adopt_if_unmarked(XvmContext *ctx)
+{
+    XvmDomainRef ref = xvm_context_ref(ctx);
+    g_autofree char *marker = NULL;
+    g_autoptr(GError) error = NULL;
+
+    if (!ctx->virt->ops->marker(ctx->virt, &ref, &marker, &error))
+        return;
+    if (marker != NULL)
+        return;
+    if (!ctx->virt->ops->set_marker(ctx->virt, &ref, ctx->req->instance, &error)) {
+        xvm_log_warn("cannot mark domain %s as resource %s's: %s", ctx->name,
+                     ctx->req->instance, error->message);
+        return;
+    }
+    xvm_log_notice("adopted running domain %s as resource %s (it carried no marker)",
+                   ctx->name, ctx->req->instance);
+}
+
 static XvmOcfRc
 monitor_running(XvmContext *ctx, XvmLook *look, GError **error)
 {
@@ -55,6 +81,8 @@ monitor_running(XvmContext *ctx, XvmLook *look, GError **error)
      * utilization in the CIB at once (after a cleanup, a cluster restart); a
      * recurring monitor only when this node's note is due. */
     if (rc == XVM_OCF_SUCCESS) {
+        if (xvm_request_is_probe(ctx->req))
+            adopt_if_unmarked(ctx);
         xvm_saveconfig(ctx, NULL);
         xvm_utilization_update(ctx, xvm_request_is_probe(ctx->req) ? XVM_UTIL_NOW
                                                                    : XVM_UTIL_IF_DUE);

@@ -382,6 +382,23 @@ read_marker(LibvirtPriv *priv, virDomainPtr dom, char **instance, GError **error
 }
 
 static gboolean
+lv_set_marker(XvmVirt *v, const XvmDomainRef *ref, const char *instance, GError **error)
+{
+    g_autoptr(virDomain) dom = lookup(v->priv, ref, error);
+    g_autofree char *fragment = g_markup_printf_escaped("<resource instance=\"%s\"/>",
+                                                        instance);
+
+    if (dom == NULL)
+        return FALSE;
+    if (virDomainSetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, fragment, "xvm", XVM_DOMXML_NS,
+                             VIR_DOMAIN_AFFECT_LIVE) < 0) {
+        set_error_from_libvirt(v->priv, error, "marking the running domain");
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static gboolean
 lv_marker(XvmVirt *v, const XvmDomainRef *ref, char **instance, GError **error)
 {
     g_autoptr(virDomain) dom = lookup(v->priv, ref, error);
@@ -948,6 +965,7 @@ static const XvmVirtOps libvirt_ops = {
     .uri = lv_uri,
     .status = lv_status,
     .marker = lv_marker,
+    .set_marker = lv_set_marker,
     .list_active = lv_list_active,
     .create = lv_create,
     .shutdown = lv_shutdown,

@@ -117,6 +117,10 @@ typedef struct {
     /* The instance our marker in the domain names; *instance NULL when the
      * domain carries no marker. */
     gboolean (*marker)(XvmVirt *v, const XvmDomainRef *ref, char **instance, GError **error);
+    /* Puts our marker naming instance into the running domain (live only):
+     * a domain started by another agent, adopted. */
+    gboolean (*set_marker)(XvmVirt *v, const XvmDomainRef *ref, const char *instance,
+                           GError **error);
     /* Every active domain with its marker (XvmActiveDomain). */
     gboolean (*list_active)(XvmVirt *v, GPtrArray **domains, GError **error);
     /* Creates (starts) the domain from XML; persistent: define it first when

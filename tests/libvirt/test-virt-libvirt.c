@@ -139,6 +139,23 @@ test_connect_refused(void)
     g_assert_cmpint(g_get_monotonic_time() - before, <, 3 * G_USEC_PER_SEC);
 }
 
+/* Adoption: a domain another agent started gets our marker while it runs,
+ * and it reads back as ours (a name with XML's special characters too). */
+static void
+test_set_marker(void)
+{
+    g_autoptr(XvmVirt) v = connected();
+    g_autoptr(GError) error = NULL;
+    g_autofree char *found = NULL;
+    XvmDomainRef running1 = { "running1", NULL };
+
+    g_assert_true(v->ops->set_marker(v, &running1, "vm<1>&\"x\"", &error));
+    g_assert_no_error(error);
+    g_assert_true(v->ops->marker(v, &running1, &found, &error));
+    g_assert_no_error(error);
+    g_assert_cmpstr(found, ==, "vm<1>&\"x\"");
+}
+
 static void
 test_create_transient_with_marker(void)
 {
@@ -329,6 +346,7 @@ main(int argc, char **argv)
     g_test_add_func("/xvm/libvirt/connect-refused", test_connect_refused);
     g_test_add_func("/xvm/libvirt/connect-default", test_connect_default);
     g_test_add_func("/xvm/libvirt/create-transient-marker", test_create_transient_with_marker);
+    g_test_add_func("/xvm/libvirt/set-marker", test_set_marker);
     g_test_add_func("/xvm/libvirt/create-persistent", test_create_persistent);
     g_test_add_func("/xvm/libvirt/create-rejected", test_create_rejected);
     g_test_add_func("/xvm/libvirt/shutdown-destroy-events", test_shutdown_destroy_events);

@@ -69,6 +69,7 @@ static const char *const op_names[FAKE_N_OPS] = {
     [FAKE_OP_CONNECT] = "connect",
     [FAKE_OP_STATUS] = "status",
     [FAKE_OP_MARKER] = "marker",
+    [FAKE_OP_SET_MARKER] = "set_marker",
     [FAKE_OP_LIST_ACTIVE] = "list_active",
     [FAKE_OP_CREATE] = "create",
     [FAKE_OP_SHUTDOWN] = "shutdown",
@@ -273,6 +274,22 @@ fake_marker(XvmVirt *v, const XvmDomainRef *ref, char **instance, GError **error
         return end(f, FALSE);
     }
     *instance = g_strdup(f->marker);
+    return end(f, TRUE);
+}
+
+static gboolean
+fake_set_marker(XvmVirt *v, const XvmDomainRef *ref, const char *instance, GError **error)
+{
+    FakeVirt *f = v->priv;
+
+    if (begin(f, FAKE_OP_SET_MARKER, instance, error))
+        return end(f, FALSE);
+    if (!is_ours(f, ref) || !is_active_locked(f)) {
+        g_set_error(error, XVM_ERROR, XVM_ERROR_NO_DOMAIN, "fake: no domain %s", ref->name);
+        return end(f, FALSE);
+    }
+    g_free(f->marker);
+    f->marker = g_strdup(instance);
     return end(f, TRUE);
 }
 
@@ -726,6 +743,7 @@ static const XvmVirtOps fake_ops = {
     .uri = fake_uri,
     .status = fake_status,
     .marker = fake_marker,
+    .set_marker = fake_set_marker,
     .list_active = fake_list_active,
     .create = fake_create,
     .shutdown = fake_shutdown,

@@ -1477,6 +1477,22 @@ check_probe_noted(Fx *fx)
     g_assert_cmpstr(uuid, ==, UUID);
 }
 
+/* Adoption (a switch from VirtualDomain): the probe marks the domain it
+ * found unmarked, and notes it. */
+static void
+check_probe_adopted(Fx *fx)
+{
+    check_probe_noted(fx);
+    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_SET_MARKER), ==, 1);
+    g_assert_cmpstr(fake_virt_last_arg(fx->fake, FAKE_OP_SET_MARKER), ==, INSTANCE);
+}
+
+static void
+check_not_marked(Fx *fx)
+{
+    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_SET_MARKER), ==, 0);
+}
+
 static void
 check_running_untouched(Fx *fx)
 {
@@ -1893,7 +1909,14 @@ static const ActionCase cases[] = {
       NULL },
     { "/xvm/actions/identity/probe-notes-domain", XVM_ACTION_MONITOR,
       { "-OCF_RESKEY_CRM_meta_interval" }, set_running_unmarked, XVM_OCF_SUCCESS, NO_ERROR,
-      NULL, check_probe_noted, NULL },
+      NULL, check_probe_adopted, NULL },
+    /* A recurring monitor does not spend a call on it; another resource's
+     * marker is never overwritten. */
+    { "/xvm/actions/identity/monitor-leaves-unmarked", XVM_ACTION_MONITOR, { NULL },
+      set_running_unmarked, XVM_OCF_SUCCESS, NO_ERROR, NULL, check_not_marked, NULL },
+    { "/xvm/actions/identity/probe-keeps-other-marker", XVM_ACTION_MONITOR,
+      { "-OCF_RESKEY_CRM_meta_interval" }, set_running_other_resource, XVM_OCF_SUCCESS,
+      NO_ERROR, NULL, check_not_marked, NULL },
     /* Config unusable, no note: a marker of ours (or a by-hand start from
      * our config) is ours; an unmarked running domain may be: cannot tell. */
     { "/xvm/actions/identity/monitor-by-hand-marker", XVM_ACTION_MONITOR, { NO_CONFIG },
