@@ -165,10 +165,49 @@ read_disk_source(xmlNode *disk, GPtrArray *paths)
     }
 }
 
+/* Adds value to names unless it is there already. */
+static void
+add_unique(GPtrArray *names, char *value)
+{
+    for (guint i = 0; i < names->len; i++) {
+        if (strcmp(g_ptr_array_index(names, i), value) == 0) {
+            g_free(value);
+            return;
+        }
+    }
+    g_ptr_array_add(names, value);
+}
+
+/* The storage pools (<source pool=>) and networks (<source network=>) the
+ * devices use: what start_resources starts. */
+static void
+read_device_resources(xmlNode *device, GPtrArray *pools, GPtrArray *networks)
+{
+    for (xmlNode *c = device->children; c; c = c->next) {
+        char *name;
+
+        if (!is_element(c, "source"))
+            continue;
+        if ((name = prop(c, "pool")) != NULL)
+            add_unique(pools, name);
+        if ((name = prop(c, "network")) != NULL)
+            add_unique(networks, name);
+    }
+}
+
+static char **
+null_terminated(GPtrArray *array)
+{
+    g_ptr_array_add(array, NULL);
+    return (char **) g_ptr_array_free(array, FALSE);
+}
+
 static void
 read_devices(XvmDomainConfig *cfg, xmlNode *root)
 {
     GPtrArray *paths = g_ptr_array_new();
+    GPtrArray *pools = g_ptr_array_new();
+    GPtrArray *networks = g_ptr_array_new();
     int count;
     xmlNode *devices = only_child(root, "devices", &count);
 
@@ -177,9 +216,12 @@ read_devices(XvmDomainConfig *cfg, xmlNode *root)
             cfg->emulator = element_text(c, TRUE);
         else if (is_element(c, "disk"))
             read_disk_source(c, paths);
+        if (c->type == XML_ELEMENT_NODE)
+            read_device_resources(c, pools, networks);
     }
-    g_ptr_array_add(paths, NULL);
-    cfg->disk_paths = (char **) g_ptr_array_free(paths, FALSE);
+    cfg->disk_paths = null_terminated(paths);
+    cfg->pools = null_terminated(pools);
+    cfg->networks = null_terminated(networks);
 }
 
 static void
@@ -428,6 +470,8 @@ xvm_domxml_free(XvmDomainConfig *cfg)
     g_free(cfg->type);
     g_free(cfg->emulator);
     g_strfreev(cfg->disk_paths);
+    g_strfreev(cfg->pools);
+    g_strfreev(cfg->networks);
     g_free(cfg->arch);
     g_free(cfg->machine);
     g_free(cfg->cpu_mode);

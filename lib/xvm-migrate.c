@@ -14,6 +14,7 @@
 #include "xvm-saveconfig.h"
 #include "xvm-migopts.h"
 #include "xvm-migwatch.h"
+#include "xvm-prepare.h"
 #include "xvm-uri.h"
 
 /* How often a running migration's progress is read. */
@@ -476,7 +477,10 @@ xvm_action_migrate_to(XvmContext *ctx, GError **error)
         return xvm_action_fail(ctx, error, local);
     /* As VirtualDomain: the target starts from config should this fail. */
     xvm_saveconfig(ctx, NULL);
-    if (!preflight(ctx, call, target, &local)) {
+    /* As VirtualDomain: the pools and networks it uses run on the target
+     * before the copy starts. */
+    if (!xvm_prepare_resources(ctx, call->dest_uri, &local)
+        || !preflight(ctx, call, target, &local)) {
         migration_call_free(call);
         return xvm_action_fail(ctx, error, local);
     }

@@ -286,6 +286,11 @@ check_soft_rules(XvmParams *p)
     }
     if (p->sync_config_on_stop)
         p->save_config_on_stop = TRUE;
+    if (p->stateless && p->backingfile[0] == '\0') {
+        add_problem(p, "stateless=true needs backingfile (VirtualDomain refuses it too);"
+                    " ignored");
+        p->stateless = FALSE;
+    }
     check_snapshot(p);
     check_migrate_options(p);
 }

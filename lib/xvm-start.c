@@ -1,12 +1,14 @@
 /* start: create the domain from config and return once it really runs. */
 #include "xvm-actions.h"
 
+#include <string.h>
 #include <unistd.h>
 
 #include "xvm-error.h"
 #include "xvm-health.h"
 #include "xvm-log.h"
 #include "xvm-look.h"
+#include "xvm-prepare.h"
 #include "xvm-snapshot.h"
 
 /* Fails early, with XVM_ERROR_NOT_INSTALLED, when this node lacks a file the
@@ -15,6 +17,7 @@ gboolean
 xvm_check_node_files(XvmContext *ctx, GError **error)
 {
     const XvmDomainConfig *cfg = ctx->config;
+    g_autofree char *overlay = xvm_prepare_overlay_of(ctx);
 
     if (cfg->emulator && access(cfg->emulator, X_OK) != 0) {
         g_set_error(error, XVM_ERROR, XVM_ERROR_NOT_INSTALLED,
@@ -22,6 +25,10 @@ xvm_check_node_files(XvmContext *ctx, GError **error)
         return FALSE;
     }
     for (gsize i = 0; cfg->disk_paths[i]; i++) {
+        /* With backingfile, start makes that disk (or its base must be
+         * there: xvm_prepare_node checks). */
+        if (overlay && strcmp(cfg->disk_paths[i], overlay) == 0)
+            continue;
         if (access(cfg->disk_paths[i], F_OK) != 0) {
             g_set_error(error, XVM_ERROR, XVM_ERROR_NOT_INSTALLED,
                         "disk %s is missing on this node", cfg->disk_paths[i]);
@@ -199,6 +206,8 @@ xvm_action_start(XvmContext *ctx, GError **error)
         return xvm_action_fail(ctx, error, local);
     if (create) {
         xvm_context_set_domain(ctx, ctx->config->name, ctx->config->uuid);
+        if (!xvm_prepare_node(ctx, &local))
+            return xvm_action_fail(ctx, error, local);
         if (!create_domain(ctx, &local)) {
             if (!started_meanwhile(ctx))
                 return xvm_action_fail(ctx, error, local);

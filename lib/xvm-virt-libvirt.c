@@ -9,6 +9,7 @@
 #include "xvm-auto.h"
 #include "xvm-domxml.h"
 #include "xvm-error.h"
+#include "xvm-log.h"
 #include "xvm-params.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(virDomain, virDomainFree)
@@ -107,6 +108,19 @@ set_error_from_libvirt(LibvirtPriv *priv, GError **error, const char *what)
         g_atomic_int_set(&priv->lost, TRUE);
     }
     g_set_error(error, XVM_ERROR, code, "%s: %s", what, msg);
+    virFreeError(err);
+}
+
+/* An error on a connection to another node's libvirt (a migration
+ * target): it says nothing about our own connection, so it never marks that
+ * one lost. */
+static void
+set_remote_error(GError **error, const char *what)
+{
+    virErrorPtr err = virSaveLastError();
+
+    g_set_error(error, XVM_ERROR, err ? error_code_from_libvirt(err->code) : XVM_ERROR_LIBVIRT,
+                "%s: %s", what, err && err->message ? err->message : "unknown libvirt error");
     virFreeError(err);
 }
 
@@ -884,7 +898,7 @@ lv_inspect_target(XvmVirt *v, const XvmDomainRef *ref, const char *dest_uri,
     cfg = xml ? xvm_domxml_parse(xml, strlen(xml), NULL) : NULL;
     dest = virConnectOpen(dest_uri);
     if (dest == NULL) {
-        set_error_from_libvirt(v->priv, error, "connecting to the migration target");
+        set_remote_error(error, "connecting to the migration target");
         return FALSE;
     }
     virConnectSetKeepAlive(dest, KEEPALIVE_INTERVAL_S, KEEPALIVE_COUNT);
@@ -960,6 +974,107 @@ lv_free(XvmVirt *v)
         priv_unref(priv);
 }
 
+/* ---- start_resources: the pools and networks a domain uses -------------- */
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(virNetwork, virNetworkFree)
+
+static gboolean
+start_pool(virConnectPtr conn, const char *name, GError **error)
+{
+    g_autoptr(virStoragePool) pool = virStoragePoolLookupByName(conn, name);
+    g_autofree char *what = NULL;
+    int active;
+
+    if (pool == NULL) {
+        if (last_error_is(VIR_ERR_NO_STORAGE_POOL)) {
+            g_set_error(error, XVM_ERROR, XVM_ERROR_NOT_INSTALLED,
+                        "storage pool %s is not defined on this node", name);
+            return FALSE;
+        }
+        what = g_strdup_printf("looking up storage pool %s", name);
+        set_remote_error(error, what);
+        return FALSE;
+    }
+    active = virStoragePoolIsActive(pool);
+    if (active == 1 ? virStoragePoolRefresh(pool, 0) == 0 : virStoragePoolCreate(pool, 0) == 0) {
+        xvm_log_info("storage pool %s %s", name, active == 1 ? "refreshed" : "started");
+        return TRUE;
+    }
+    what = g_strdup_printf("%s storage pool %s", active == 1 ? "refreshing" : "starting",
+                           name);
+    set_remote_error(error, what);
+    return FALSE;
+}
+
+static gboolean
+start_network(virConnectPtr conn, const char *name, GError **error)
+{
+    g_autoptr(virNetwork) net = virNetworkLookupByName(conn, name);
+    g_autofree char *what = NULL;
+
+    if (net == NULL) {
+        if (last_error_is(VIR_ERR_NO_NETWORK)) {
+            g_set_error(error, XVM_ERROR, XVM_ERROR_NOT_INSTALLED,
+                        "network %s is not defined on this node", name);
+            return FALSE;
+        }
+        what = g_strdup_printf("looking up network %s", name);
+        set_remote_error(error, what);
+        return FALSE;
+    }
+    if (virNetworkIsActive(net) == 1)
+        return TRUE;
+    if (virNetworkCreate(net) == 0) {
+        xvm_log_info("network %s started", name);
+        return TRUE;
+    }
+    what = g_strdup_printf("starting network %s", name);
+    set_remote_error(error, what);
+    return FALSE;
+}
+
+/* On our own connection, a failure that lost it is a lost connection, as
+ * for every other call. */
+static gboolean
+start_resources_failed(LibvirtPriv *priv, const char *uri, GError **error)
+{
+    if (uri == NULL && connection_lost(priv, NULL)) {
+        g_atomic_int_set(&priv->lost, TRUE);
+        if (error && *error)
+            (*error)->code = XVM_ERROR_CONNECT;
+    }
+    return FALSE;
+}
+
+static gboolean
+lv_start_resources(XvmVirt *v, const char *uri, const char *const *pools,
+                   const char *const *networks, GError **error)
+{
+    LibvirtPriv *priv = v->priv;
+    g_autoptr(virConnect) remote = NULL;
+    virConnectPtr conn = priv->conn;
+
+    if (uri) {
+        remote = virConnectOpen(uri);
+        if (remote == NULL) {
+            g_autofree char *what = g_strdup_printf("connecting to %s", uri);
+
+            set_remote_error(error, what);
+            return FALSE;
+        }
+        conn = remote;
+    }
+    for (gsize i = 0; pools && pools[i]; i++) {
+        if (!start_pool(conn, pools[i], error))
+            return start_resources_failed(priv, uri, error);
+    }
+    for (gsize i = 0; networks && networks[i]; i++) {
+        if (!start_network(conn, networks[i], error))
+            return start_resources_failed(priv, uri, error);
+    }
+    return TRUE;
+}
+
 static const XvmVirtOps libvirt_ops = {
     .connect = lv_connect,
     .uri = lv_uri,
@@ -968,6 +1083,7 @@ static const XvmVirtOps libvirt_ops = {
     .set_marker = lv_set_marker,
     .list_active = lv_list_active,
     .create = lv_create,
+    .start_resources = lv_start_resources,
     .shutdown = lv_shutdown,
     .destroy = lv_destroy,
     .dump_xml = lv_dump_xml,

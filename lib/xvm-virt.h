@@ -126,6 +126,12 @@ typedef struct {
     /* Creates (starts) the domain from XML; persistent: define it first when
      * libvirt does not know it, then start the definition. */
     gboolean (*create)(XvmVirt *v, const char *xml, gboolean persistent, GError **error);
+    /* start_resources: starts each storage pool (refreshes it when active)
+     * and each network that is not active, on this connection or (uri set)
+     * on another node's libvirt.  A pool or network libvirt does not know is
+     * XVM_ERROR_NOT_INSTALLED. */
+    gboolean (*start_resources)(XvmVirt *v, const char *uri, const char *const *pools,
+                                const char *const *networks, GError **error);
     gboolean (*shutdown)(XvmVirt *v, const XvmDomainRef *ref, guint modes, GError **error);
     gboolean (*destroy)(XvmVirt *v, const XvmDomainRef *ref, GError **error);
     gboolean (*dump_xml)(XvmVirt *v, const XvmDomainRef *ref, char **xml, GError **error);

@@ -10,6 +10,8 @@ packages=(
     libqb-dev libxml2-utils xsltproc docbook-xsl
     # a real hypervisor stack
     libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86
+    # backingfile overlays (qemu-img)
+    qemu-utils
     # a real cluster stack and the peer agent
     pacemaker pacemaker-cli-utils corosync pcs resource-agents
     # the lab: guest image, namespaces

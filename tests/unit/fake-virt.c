@@ -70,6 +70,7 @@ static const char *const op_names[FAKE_N_OPS] = {
     [FAKE_OP_STATUS] = "status",
     [FAKE_OP_MARKER] = "marker",
     [FAKE_OP_SET_MARKER] = "set_marker",
+    [FAKE_OP_START_RESOURCES] = "start_resources",
     [FAKE_OP_LIST_ACTIVE] = "list_active",
     [FAKE_OP_CREATE] = "create",
     [FAKE_OP_SHUTDOWN] = "shutdown",
@@ -274,6 +275,20 @@ fake_marker(XvmVirt *v, const XvmDomainRef *ref, char **instance, GError **error
         return end(f, FALSE);
     }
     *instance = g_strdup(f->marker);
+    return end(f, TRUE);
+}
+
+static gboolean
+fake_start_resources(XvmVirt *v, const char *uri, const char *const *pools,
+                     const char *const *networks, GError **error)
+{
+    FakeVirt *f = v->priv;
+    g_autofree char *pool_list = g_strjoinv(",", (char **) pools);
+    g_autofree char *net_list = g_strjoinv(",", (char **) networks);
+    g_autofree char *arg = g_strdup_printf("%s|%s|%s", uri ? uri : "", pool_list, net_list);
+
+    if (begin(f, FAKE_OP_START_RESOURCES, arg, error))
+        return end(f, FALSE);
     return end(f, TRUE);
 }
 
@@ -744,6 +759,7 @@ static const XvmVirtOps fake_ops = {
     .status = fake_status,
     .marker = fake_marker,
     .set_marker = fake_set_marker,
+    .start_resources = fake_start_resources,
     .list_active = fake_list_active,
     .create = fake_create,
     .shutdown = fake_shutdown,

@@ -17,6 +17,7 @@ typedef enum {
     FAKE_OP_STATUS,
     FAKE_OP_MARKER,
     FAKE_OP_SET_MARKER,
+    FAKE_OP_START_RESOURCES,    /* arg: "uri|pool,pool|net,net" */
     FAKE_OP_LIST_ACTIVE,
     FAKE_OP_CREATE,
     FAKE_OP_SHUTDOWN,

@@ -162,9 +162,12 @@ fx_setup(Fx *fx, gconstpointer data)
     fx->ctx->qemu_run_dir = g_strdup(fx->run_dir);
 }
 
+static void restore_path(void);
+
 static void
 fx_teardown(Fx *fx, gconstpointer data G_GNUC_UNUSED)
 {
+    restore_path();
     if (fx->qemu > 0) {
         xvm_test_kill_if_running(fx->qemu, QEMU_BIN);   /* in case the agent missed it */
         signal(SIGCHLD, SIG_DFL);
@@ -1477,6 +1480,238 @@ check_probe_noted(Fx *fx)
     g_assert_cmpstr(uuid, ==, UUID);
 }
 
+/* ---- start_resources, backingfile, stateless (VirtualDomain's) ---------------- */
+
+/* A config in the test's directory whose disk is the overlay of a raw
+ * base image there (/tmp/.../vm1.xml -> /tmp/.../vm1.qcow2), and which uses
+ * a pool and a network. */
+static void
+set_overlay_config(Fx *fx)
+{
+    g_autofree char *config = g_build_filename(fx->tmpdir, "vm1.xml", NULL);
+    g_autofree char *base = g_build_filename(fx->tmpdir, "base.img", NULL);
+    g_autofree char *overlay = g_build_filename(fx->tmpdir, "vm1.qcow2", NULL);
+    g_autofree char *xml = g_strdup_printf(
+        "<domain type='kvm'><name>vm1</name><uuid>%s</uuid><memory unit='MiB'>64</memory>"
+        "<devices><disk type='file' device='disk'><source file='%s'/></disk>"
+        "<disk type='volume' device='disk'><source pool='pool1' volume='data'/></disk>"
+        "<interface type='network'><source network='net1'/></interface>"
+        "<interface type='network'><source network='net1'/></interface>"
+        "</devices></domain>\n", UUID, overlay);
+
+    g_assert_true(g_file_set_contents(config, xml, -1, NULL));
+    g_assert_true(g_file_set_contents(base, "", 0, NULL));
+    g_assert_cmpint(truncate(base, 1024 * 1024), ==, 0);     /* a 1 MiB raw image */
+    xvm_env_set(fx->env, "OCF_RESKEY_config", config);
+    xvm_env_set(fx->env, "OCF_RESKEY_backingfile", base);
+}
+
+static char *
+fx_file(Fx *fx, const char *name)
+{
+    return g_build_filename(fx->tmpdir, name, NULL);
+}
+
+static ino_t
+inode_of(const char *path)
+{
+    struct stat st;
+
+    g_assert_cmpint(stat(path, &st), ==, 0);
+    return st.st_ino;
+}
+
+static char *
+image_backing(const char *path)
+{
+    const char *argv[] = { "qemu-img", "info", "--output=json", "-U", path, NULL };
+    char *out = NULL;
+
+    g_assert_true(g_spawn_sync(NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                               &out, NULL, NULL, NULL));
+    return out;
+}
+
+static void
+set_overlay_stale(Fx *fx)
+{
+    g_autofree char *overlay = NULL;
+
+    set_overlay_config(fx);
+    overlay = fx_file(fx, "vm1.qcow2");
+    /* An overlay a previous start left (an empty file stands for "none"). */
+    g_assert_true(g_file_set_contents(overlay, "", 0, NULL));
+}
+
+static void
+set_foreign_file_at_overlay(Fx *fx)
+{
+    g_autofree char *overlay = NULL;
+
+    set_overlay_config(fx);
+    xvm_env_set(fx->env, "OCF_RESKEY_stateless", "true");
+    overlay = fx_file(fx, "vm1.qcow2");
+    g_assert_true(g_file_set_contents(overlay, "the user's own disk", -1, NULL));
+}
+
+/* The agent finds its tools in the process's PATH; fx_teardown restores it. */
+static char *saved_path;
+
+static void
+set_no_qemu_img(Fx *fx)
+{
+    set_overlay_config(fx);
+    g_setenv("PATH", "/nonexistent", TRUE);
+}
+
+static void
+set_no_virt_copy_in(Fx *fx)
+{
+    set_overlay_config(fx);
+    xvm_env_set(fx->env, "OCF_RESKEY_copyindirs", "/etc/hostname");
+    /* qemu-img stays reachable; virt-copy-in is not installed here. */
+    g_setenv("PATH", "/usr/bin:/bin", TRUE);
+}
+
+static void
+check_overlay_created(Fx *fx)
+{
+    g_autofree char *overlay = fx_file(fx, "vm1.qcow2");
+    g_autofree char *base = fx_file(fx, "base.img");
+    g_autofree char *info = image_backing(overlay);
+    g_autofree char *fresh = fx_file(fx, "vm1.qcow2.xvm-new");
+
+    g_assert_nonnull(strstr(info, "\"format\": \"qcow2\""));
+    g_assert_nonnull(strstr(info, base));
+    g_assert_false(g_file_test(fresh, G_FILE_TEST_EXISTS));
+    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_CREATE), ==, 1);
+}
+
+/* An overlay made as a previous start would have made it. */
+static ino_t previous_overlay;
+
+static void
+set_previous_overlay(Fx *fx)
+{
+    g_autofree char *overlay = NULL;
+    g_autofree char *base = NULL;
+
+    set_overlay_config(fx);
+    overlay = fx_file(fx, "vm1.qcow2");
+    base = fx_file(fx, "base.img");
+    {
+        const char *argv[] = { "qemu-img", "create", "-q", "-f", "qcow2", "-F", "raw", "-b",
+                               base, overlay, NULL };
+        gint status = -1;
+
+        g_assert_true(g_spawn_sync(NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL,
+                                   NULL, NULL, NULL, &status, NULL));
+        g_assert_cmpint(status, ==, 0);
+    }
+    previous_overlay = inode_of(overlay);
+}
+
+static void
+set_previous_overlay_stateless(Fx *fx)
+{
+    set_previous_overlay(fx);
+    xvm_env_set(fx->env, "OCF_RESKEY_stateless", "true");
+}
+
+static void
+check_overlay_kept(Fx *fx)
+{
+    g_autofree char *overlay = fx_file(fx, "vm1.qcow2");
+
+    g_assert_cmpuint(inode_of(overlay), ==, previous_overlay);
+    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_CREATE), ==, 1);
+}
+
+static void
+check_overlay_replaced(Fx *fx)
+{
+    g_autofree char *overlay = fx_file(fx, "vm1.qcow2");
+
+    check_overlay_created(fx);
+    g_assert_cmpuint(inode_of(overlay), !=, previous_overlay);
+}
+
+static void
+set_resources_config(Fx *fx)
+{
+    g_autofree char *overlay = NULL;
+
+    set_overlay_config(fx);
+    g_hash_table_remove(fx->env->vars, "OCF_RESKEY_backingfile");
+    overlay = fx_file(fx, "vm1.qcow2");
+    g_assert_true(g_file_set_contents(overlay, "a disk", -1, NULL));
+    xvm_env_set(fx->env, "OCF_RESKEY_start_resources", "true");
+}
+
+static void
+set_running_resources_config(Fx *fx)
+{
+    set_resources_config(fx);
+    set_running(fx);
+}
+
+/* As VirtualDomain: on the target's libvirt, before the copy. */
+static void
+check_target_resources_started(Fx *fx)
+{
+    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_START_RESOURCES), ==, 1);
+    g_assert_cmpstr(fake_virt_last_arg(fx->fake, FAKE_OP_START_RESOURCES), ==,
+                    "qemu+tcp://node2/system|pool1|net1");
+    g_assert_cmpint(fake_virt_call_us(fx->fake, FAKE_OP_START_RESOURCES, 0), <=,
+                    fake_virt_call_us(fx->fake, FAKE_OP_MIGRATE, 0));
+}
+
+static void
+set_resources_missing(Fx *fx)
+{
+    set_resources_config(fx);
+    fake_virt_fail(fx->fake, FAKE_OP_START_RESOURCES, XVM_ERROR_NOT_INSTALLED, 1);
+}
+
+static void
+check_foreign_file_kept(Fx *fx)
+{
+    g_autofree char *overlay = fx_file(fx, "vm1.qcow2");
+    g_autofree char *text = NULL;
+
+    g_assert_true(g_file_get_contents(overlay, &text, NULL, NULL));
+    g_assert_cmpstr(text, ==, "the user's own disk");
+    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_CREATE), ==, 0);
+}
+
+static void
+check_no_overlay_no_create(Fx *fx)
+{
+    g_autofree char *overlay = fx_file(fx, "vm1.qcow2");
+    g_autofree char *fresh = fx_file(fx, "vm1.qcow2.xvm-new");
+
+    g_assert_false(g_file_test(overlay, G_FILE_TEST_EXISTS));
+    g_assert_false(g_file_test(fresh, G_FILE_TEST_EXISTS));
+    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_CREATE), ==, 0);
+}
+
+/* Each pool and network once, started before the domain is created. */
+static void
+check_resources_started(Fx *fx)
+{
+    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_START_RESOURCES), ==, 1);
+    g_assert_cmpstr(fake_virt_last_arg(fx->fake, FAKE_OP_START_RESOURCES), ==, "|pool1|net1");
+    g_assert_cmpint(fake_virt_call_us(fx->fake, FAKE_OP_START_RESOURCES, 0), <=,
+                    fake_virt_call_us(fx->fake, FAKE_OP_CREATE, 0));
+}
+
+static void
+restore_path(void)
+{
+    if (saved_path)
+        g_setenv("PATH", saved_path, TRUE);
+}
+
 /* Adoption (a switch from VirtualDomain): the probe marks the domain it
  * found unmarked, and notes it. */
 static void
@@ -1542,6 +1777,33 @@ static const ActionCase cases[] = {
     { "/xvm/actions/start/params-uninterpretable", XVM_ACTION_START,
       { "OCF_RESKEY_migration_type=foo", "OCF_RESKEY_force_stop=maybe" }, NULL,
       XVM_OCF_SUCCESS, NO_ERROR, NULL, check_created_with_marker, NULL },
+    /* VirtualDomain's start_resources, backingfile and stateless. */
+    { "/xvm/actions/start/overlay-created", XVM_ACTION_START, { NULL }, set_overlay_config,
+      XVM_OCF_SUCCESS, NO_ERROR, NULL, check_overlay_created, NULL },
+    { "/xvm/actions/start/overlay-empty-recreated", XVM_ACTION_START, { NULL },
+      set_overlay_stale, XVM_OCF_SUCCESS, NO_ERROR, NULL, check_overlay_created, NULL },
+    { "/xvm/actions/start/overlay-kept", XVM_ACTION_START, { NULL }, set_previous_overlay,
+      XVM_OCF_SUCCESS, NO_ERROR, NULL, check_overlay_kept, NULL },
+    { "/xvm/actions/start/overlay-stateless-recreated", XVM_ACTION_START, { NULL },
+      set_previous_overlay_stateless, XVM_OCF_SUCCESS, NO_ERROR, NULL, check_overlay_replaced,
+      NULL },
+    { "/xvm/actions/start/overlay-foreign-file-kept", XVM_ACTION_START, { NULL },
+      set_foreign_file_at_overlay, XVM_OCF_ERR_INSTALLED, XVM_ERROR_NOT_INSTALLED,
+      "is not a qcow2 overlay of backingfile", check_foreign_file_kept, NULL },
+    { "/xvm/actions/start/overlay-no-qemu-img", XVM_ACTION_START, { NULL }, set_no_qemu_img,
+      XVM_OCF_ERR_INSTALLED, XVM_ERROR_NOT_INSTALLED, "qemu-utils",
+      check_no_overlay_no_create, NULL },
+    { "/xvm/actions/start/copyindirs-no-virt-copy-in", XVM_ACTION_START, { NULL },
+      set_no_virt_copy_in, XVM_OCF_ERR_INSTALLED, XVM_ERROR_NOT_INSTALLED,
+      "libguestfs-tools", check_no_overlay_no_create, NULL },
+    { "/xvm/actions/start/resources-started", XVM_ACTION_START, { NULL },
+      set_resources_config, XVM_OCF_SUCCESS, NO_ERROR, NULL, check_resources_started, NULL },
+    { "/xvm/actions/migrate_to/target-resources-started", XVM_ACTION_MIGRATE_TO,
+      { MIGRATE_ENV }, set_running_resources_config, XVM_OCF_SUCCESS, NO_ERROR, NULL,
+      check_target_resources_started, NULL },
+    { "/xvm/actions/start/resources-missing", XVM_ACTION_START, { NULL },
+      set_resources_missing, XVM_OCF_ERR_INSTALLED, XVM_ERROR_NOT_INSTALLED,
+      "start_resources", check_no_create, NULL },
     /* A wrong URI would look at another hypervisor and find nothing. */
     { "/xvm/actions/start/hypervisor-not-uri", XVM_ACTION_START,
       { "OCF_RESKEY_hypervisor=qemu-system" }, NULL, XVM_OCF_ERR_CONFIGURED,
@@ -1853,7 +2115,7 @@ static const ActionCase cases[] = {
       { "OCF_RESKEY_autoset_utilization_cpu=Yes" }, NULL, XVM_OCF_ERR_CONFIGURED,
       XVM_ERROR_PARAM_INVALID, "read as false", check_no_connect, NULL },
     { "/xvm/actions/validate/level-0-bool-ja", XVM_ACTION_VALIDATE,
-      { "OCF_RESKEY_stateless=ja", "OCF_RESKEY_force_stop=nein" }, NULL, XVM_OCF_SUCCESS,
+      { "OCF_RESKEY_start_resources=ja", "OCF_RESKEY_force_stop=nein" }, NULL, XVM_OCF_SUCCESS,
       NO_ERROR, NULL, check_no_connect, NULL },
     { "/xvm/actions/validate/level-0-config-missing", XVM_ACTION_VALIDATE,
       { "-OCF_RESKEY_config" }, NULL, XVM_OCF_ERR_CONFIGURED, XVM_ERROR_PARAM_MISSING,
@@ -1973,6 +2235,7 @@ int
 main(int argc, char **argv)
 {
     xvm_test_init(&argc, &argv);
+    saved_path = g_strdup(g_getenv("PATH"));
     for (gsize i = 0; i < G_N_ELEMENTS(cases); i++)
         g_test_add(cases[i].path, Fx, &cases[i], fx_setup, test_action, fx_teardown);
     return g_test_run();

@@ -1,0 +1,24 @@
+/* What a domain needs on this node before it boots, VirtualDomain's way:
+ * its storage pools and networks started (start_resources), and a qcow2
+ * overlay over backingfile (stateless: a fresh one each start, with
+ * copyindirs copied in). */
+#pragma once
+
+#include <glib.h>
+
+#include "xvm-context.h"
+
+/* VirtualDomain's overlay for config: its directory, the file name up to
+ * its first dot, ".qcow2" (/srv/vm1.xml -> /srv/vm1.qcow2). */
+char *xvm_overlay_path(const char *config);
+
+/* The overlay's path when backingfile is set (the one disk that start
+ * creates rather than expects), else NULL. */
+char *xvm_prepare_overlay_of(const XvmContext *ctx);
+
+/* Starts the pools and networks (start_resources) on this node, or on the
+ * target's libvirt at uri (a migration). */
+gboolean xvm_prepare_resources(XvmContext *ctx, const char *uri, GError **error);
+
+/* Everything before a start creates the domain: resources, then overlay. */
+gboolean xvm_prepare_node(XvmContext *ctx, GError **error);
