@@ -714,6 +714,27 @@ kv() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p"; }
 
 # ---------------------------------------------------------- resources
 
+# restart_libvirtd NODE: stop the node's libvirtd and start it again (it
+# reads its hooks only at start).
+restart_libvirtd() {
+    lab exec "$1" sh -c 'kill -TERM "$(cat /run/libvirtd.pid)"; for i in $(seq 50); do
+        kill -0 "$(cat /run/libvirtd.pid 2>/dev/null)" 2>/dev/null || break; sleep 0.1; done'
+    lab exec "$1" libvirtd -d --listen </dev/null >/dev/null 2>&1
+    wait_for 20 vsh "$1" uri
+}
+guard() { lab exec "$1" "$(agent_path)" "$2-guard" >/dev/null; }
+
+# guard_on_every_node: install the hook guard on every node for this
+# scenario, and take it away again at its end.
+guard_on_every_node() {
+    local n
+    for n in "${NODES[@]}"; do
+        guard "$n" install
+        restart_libvirtd "$n"
+    done
+    at_exit 'for n in "${NODES[@]}"; do guard "$n" uninstall || true; restart_libvirtd "$n" || true; done'
+}
+
 agent_is_vd() { [[ $AGENT == ocf:heartbeat:VirtualDomain ]]; }
 
 # The agent's path inside a node.

@@ -16,18 +16,7 @@ scenario_begin "12 hook guard"
 if agent_is_vd; then skip "the guard belongs to ocf:xvm:domain"; exit 0; fi
 uses_vm vm
 
-restart_libvirtd() {
-    lab exec "$1" sh -c 'kill -TERM "$(cat /run/libvirtd.pid)"; for i in $(seq 50); do
-        kill -0 "$(cat /run/libvirtd.pid 2>/dev/null)" 2>/dev/null || break; sleep 0.1; done'
-    lab exec "$1" libvirtd -d --listen </dev/null >/dev/null 2>&1
-    wait_for 20 vsh "$1" uri
-}
-guard() { lab exec "$1" "$(agent_path)" "$2-guard" >/dev/null; }
-for n in "${NODES[@]}"; do
-    guard "$n" install
-    restart_libvirtd "$n"
-done
-at_exit 'for n in "${NODES[@]}"; do guard "$n" uninstall || true; restart_libvirtd "$n" || true; done'
+guard_on_every_node
 check "the guard is installed on both nodes" \
     lab exec node2 test -x /etc/libvirt/hooks/qemu.d/50-xvm-domain-guard
 

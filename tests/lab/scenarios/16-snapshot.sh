@@ -21,18 +21,7 @@ SNAP=$LAB_DIR/shared/snap
 STATE=$SNAP/vmsnap.state
 DISK=$LAB_DIR/shared/vmsnap.img
 
-restart_libvirtd() {
-    lab exec "$1" sh -c 'kill -TERM "$(cat /run/libvirtd.pid)"; for i in $(seq 50); do
-        kill -0 "$(cat /run/libvirtd.pid 2>/dev/null)" 2>/dev/null || break; sleep 0.1; done'
-    lab exec "$1" libvirtd -d --listen </dev/null >/dev/null 2>&1
-    wait_for 20 vsh "$1" uri
-}
-guard() { lab exec "$1" "$(agent_path)" "$2-guard" >/dev/null; }
-for n in "${NODES[@]}"; do
-    guard "$n" install
-    restart_libvirtd "$n"
-done
-at_exit 'for n in "${NODES[@]}"; do guard "$n" uninstall || true; restart_libvirtd "$n" || true; done'
+guard_on_every_node
 at_exit 'rm -f "$STATE" "$DISK"'
 
 mkdir -p "$SNAP"
