@@ -191,6 +191,7 @@ static void
 test_start_restores(Fx *fx, gconstpointer data G_GNUC_UNUSED)
 {
     const char *xml;
+    g_autofree char *marker = NULL;
 
     write_state(fx, "vm1", UUID, NULL);
     g_assert_cmpint(run(fx, XVM_ACTION_START), ==, XVM_OCF_SUCCESS);
@@ -200,7 +201,8 @@ test_start_restores(Fx *fx, gconstpointer data G_GNUC_UNUSED)
     /* The saved definition, marked as ours, so monitor and guard know it. */
     xml = fake_virt_last_arg(fx->fake, FAKE_OP_RESTORE);
     g_assert_nonnull(strstr(xml, "<memory unit=\"MiB\">512</memory>"));
-    g_assert_cmpstr(xvm_domxml_marker_instance(xml), ==, INSTANCE);
+    marker = xvm_domxml_marker_instance(xml);
+    g_assert_cmpstr(marker, ==, INSTANCE);
     g_assert_false(g_file_test(fx->state, G_FILE_TEST_EXISTS));
 }
 
