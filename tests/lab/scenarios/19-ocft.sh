@@ -32,10 +32,19 @@ out=$(lab exec node1 ocft test domain 2>&1) || true
 diag "ocft test domain: $(since "$t") s"
 diag "$out"
 # ocft prints "domain: CASE - OK." per case (OK in colour); anything else
-# after the dash is a failure.
+# after the dash is a failure, with ocft's reason.  One test point per case,
+# named after the case file's CASE line, so that a case ocft did not run
+# fails too.
 plain=$(sed 's/\x1b\[[0-9;]*m//g' <<<"$out")
-cases=$(grep -c '^domain: .* - ' <<<"$plain" || true)
-passed=$(grep -c '^domain: .* - OK\.$' <<<"$plain" || true)
-assert_eq "$cases" 9 "ocft ran all 9 VirtualDomain cases"
-assert_eq "$passed" 9 "all 9 passed"
+mapfile -t cases < <(sed -n 's/^CASE "\(.*\)"$/\1/p' "$cfgdir/domain")
+assert_eq "${#cases[@]}" 9 "the case file holds VirtualDomain's 9 cases"
+for c in "${cases[@]}"; do
+    line=$(grep -F "domain: $c - " <<<"$plain" | head -n1 || true)
+    if [[ $line == "domain: $c - OK." ]]; then
+        ok "ocft: $c"
+    else
+        not_ok "ocft: $c"
+        diag "${line:-ocft printed no result for this case}"
+    fi
+done
 assert_eq "$(vm_copies vmocft)" "" "no copy of vmocft left"
