@@ -1,6 +1,7 @@
 #include "xvm-prepare.h"
 
 #include <errno.h>
+#include <stdlib.h>     /* realpath */
 #include <string.h>
 #include <sys/stat.h>
 #include <glib/gstdio.h>
@@ -91,17 +92,99 @@ run_tool(XvmContext *ctx, const char *const *argv, char **out, GError **error)
     return FALSE;
 }
 
-/* A string field of qemu-img info's JSON, unescaped for plain paths. */
-static char *
-json_field(const char *json, const char *key)
-{
-    g_autofree char *pattern = g_strdup_printf("\"%s\":\\s*\"([^\"\\\\]*)\"", key);
-    g_autoptr(GRegex) re = g_regex_new(pattern, 0, 0, NULL);
-    g_autoptr(GMatchInfo) match = NULL;
+/* qemu-img info --output=json: since qemu 8 it also describes every child
+ * node ("children", listed before "format"), whose own "format" is "file";
+ * only the outermost object's fields describe the image asked about, so the
+ * text is read as JSON, not searched. */
 
-    if (!g_regex_match(re, json, 0, &match))
+/* \uXXXX at *s (on the 'u'), a surrogate pair's second half included;
+ * *s is left on the last digit read. */
+static gunichar
+json_unicode(const char **s)
+{
+    char hex[5] = { 0 };
+    gunichar c;
+
+    memcpy(hex, *s + 1, 4);
+    if (strlen(hex) < 4 || !g_ascii_isxdigit(hex[0]))
+        return 0xFFFD;
+    c = (gunichar) g_ascii_strtoull(hex, NULL, 16);
+    *s += 4;
+    if (c >= 0xD800 && c < 0xDC00 && (*s)[1] == '\\' && (*s)[2] == 'u') {
+        const char *low = *s + 2;
+        gunichar second = json_unicode(&low);
+
+        if (second >= 0xDC00 && second < 0xE000) {
+            *s = low;
+            return 0x10000 + ((c - 0xD800) << 10) + (second - 0xDC00);
+        }
+    }
+    return c;
+}
+
+static const char *json_string(const char *s, GString *out);
+
+/* The string after a key's colon, or NULL when the value is no string. */
+static char *
+json_value_string(const char *s)
+{
+    g_autoptr(GString) value = g_string_new(NULL);
+
+    while (g_ascii_isspace(*s))
+        s++;
+    if (*s != '"' || json_string(s, value) == NULL)
         return NULL;
-    return g_match_info_fetch(match, 1);
+    return g_string_free(g_steal_pointer(&value), FALSE);
+}
+
+/* Reads one JSON string (s at its opening quote), decoding the escapes
+ * into out when set.  Returns what follows the closing quote, or NULL. */
+static const char *
+json_string(const char *s, GString *out)
+{
+    for (s++; *s && *s != '"'; s++) {
+        gunichar c;
+
+        if (*s != '\\') {
+            if (out)
+                g_string_append_c(out, *s);     /* UTF-8 bytes pass as they are */
+            continue;
+        }
+        s++;
+        if (*s == '\0')
+            return NULL;
+        c = *s == 'n' ? '\n' : *s == 't' ? '\t' : *s == 'r' ? '\r' : *s == 'b' ? '\b'
+          : *s == 'f' ? '\f' : *s == 'u' ? json_unicode(&s) : (guchar) *s;
+        if (out)
+            g_string_append_unichar(out, c);
+    }
+    return *s == '"' ? s + 1 : NULL;
+}
+
+char *
+xvm_json_top_string(const char *json, const char *key)
+{
+    int depth = 0;
+
+    for (const char *s = json; s && *s;) {
+        if (*s == '"') {
+            g_autoptr(GString) name = g_string_new(NULL);
+
+            s = json_string(s, name);
+            while (s && g_ascii_isspace(*s))
+                s++;
+            /* A key (not a value) of the outermost object. */
+            if (s && *s == ':' && depth == 1 && strcmp(name->str, key) == 0)
+                return json_value_string(s + 1);
+            continue;
+        }
+        if (*s == '{' || *s == '[')
+            depth++;
+        else if (*s == '}' || *s == ']')
+            depth--;
+        s++;
+    }
+    return NULL;
 }
 
 static char *
@@ -117,24 +200,80 @@ image_info(XvmContext *ctx, const char *path, GError **error)
     return json;
 }
 
+/* The qcow2 header (big-endian): magic, version, then where the backing
+ * file's name is and how long it is. */
+#define QCOW2_MAGIC 0x514649fbU
+#define QCOW2_BACKING_NAME_MAX 1023     /* qemu's own limit */
+
+static guint64
+be_bytes(const guchar *p, gsize n)
+{
+    guint64 v = 0;
+
+    for (gsize i = 0; i < n; i++)
+        v = v << 8 | p[i];
+    return v;
+}
+
+gboolean
+xvm_qcow2_backing(const char *path, gboolean *is_qcow2, char **backing, GError **error)
+{
+    g_autoptr(GMappedFile) map = g_mapped_file_new(path, FALSE, error);
+    const guchar *head;
+    gsize len;
+    guint64 offset, size;
+
+    *is_qcow2 = FALSE;
+    *backing = NULL;
+    if (map == NULL)
+        return FALSE;
+    len = g_mapped_file_get_length(map);
+    head = (const guchar *) g_mapped_file_get_contents(map);
+    if (len < 20 || be_bytes(head, 4) != QCOW2_MAGIC)
+        return TRUE;
+    *is_qcow2 = TRUE;
+    offset = be_bytes(head + 8, 8);
+    size = be_bytes(head + 16, 4);
+    if (offset == 0 || size == 0)
+        return TRUE;
+    if (size > QCOW2_BACKING_NAME_MAX || offset > len || size > len - offset) {
+        *is_qcow2 = FALSE;      /* a damaged header: not something we made */
+        return TRUE;
+    }
+    *backing = g_strndup(g_mapped_file_get_contents(map) + offset, size);
+    return TRUE;
+}
+
+/* Whether the backing name an overlay records is backingfile; a relative
+ * name is relative to the overlay's directory, as qemu reads it. */
+static gboolean
+same_backing(const char *overlay, const char *recorded, const char *backingfile)
+{
+    g_autofree char *dir = g_path_get_dirname(overlay);
+    g_autofree char *a = g_canonicalize_filename(recorded, dir);
+    g_autofree char *b = g_canonicalize_filename(backingfile, dir);
+
+    return strcmp(a, b) == 0;
+}
+
 /* Only our own overlay of backingfile is ever replaced: any other file at
- * that path is the user's. */
+ * that path is the user's.  Read from the qcow2 header itself: qemu-img's
+ * description of a chain is longer and its layout changes between
+ * versions. */
 static gboolean
 is_our_overlay(XvmContext *ctx, const char *overlay, GError **error)
 {
-    g_autofree char *json = image_info(ctx, overlay, error);
-    g_autofree char *format = json ? json_field(json, "format") : NULL;
-    g_autofree char *backing = json ? json_field(json, "backing-filename") : NULL;
+    g_autofree char *backing = NULL;
+    gboolean qcow2 = FALSE;
 
-    if (json == NULL)
+    if (!xvm_qcow2_backing(overlay, &qcow2, &backing, error))
         return FALSE;
-    if (g_strcmp0(format, "qcow2") == 0 && g_strcmp0(backing, ctx->params->backingfile) == 0)
+    if (qcow2 && backing && same_backing(overlay, backing, ctx->params->backingfile))
         return TRUE;
     g_set_error(error, XVM_ERROR, XVM_ERROR_NOT_INSTALLED,
-                "%s is not a qcow2 overlay of backingfile %s (format %s, backing %s): it is"
-                " left alone; move it away or fix backingfile", overlay,
-                ctx->params->backingfile, format ? format : "unknown",
-                backing ? backing : "none");
+                "%s is not a qcow2 overlay of backingfile (%s%s), left alone: move it away",
+                overlay, !qcow2 ? "not qcow2" : backing ? "backing file " : "no backing file",
+                qcow2 && backing ? backing : "");
     return FALSE;
 }
 
@@ -142,7 +281,7 @@ static gboolean
 create_overlay(XvmContext *ctx, const char *path, GError **error)
 {
     g_autofree char *json = image_info(ctx, ctx->params->backingfile, error);
-    g_autofree char *format = json ? json_field(json, "format") : NULL;
+    g_autofree char *format = json ? xvm_json_top_string(json, "format") : NULL;
     const char *argv[] = { "qemu-img", "create", "-q", "-f", "qcow2", "-F", format, "-b",
                            ctx->params->backingfile, path, NULL };
 
@@ -207,6 +346,7 @@ static gboolean
 prepare_overlay(XvmContext *ctx, GError **error)
 {
     g_autofree char *overlay = xvm_prepare_overlay_of(ctx);
+    g_autofree char *real = NULL;
     GStatBuf st;
     gboolean present;
 
@@ -224,7 +364,10 @@ prepare_overlay(XvmContext *ctx, GError **error)
         return TRUE;
     if (present && !is_our_overlay(ctx, overlay, error))
         return FALSE;
-    return make_fresh_overlay(ctx, overlay, error);
+    /* Through a symbolic link, as VirtualDomain's qemu-img writes: the new
+     * overlay goes where the link points, and the link stays. */
+    real = present ? realpath(overlay, NULL) : NULL;
+    return make_fresh_overlay(ctx, real ? real : overlay, error);
 }
 
 gboolean

@@ -22,3 +22,12 @@ gboolean xvm_prepare_resources(XvmContext *ctx, const char *uri, GError **error)
 
 /* Everything before a start creates the domain: resources, then overlay. */
 gboolean xvm_prepare_node(XvmContext *ctx, GError **error);
+
+/* The string value of key in the outermost object of JSON text (qemu-img
+ * info --output=json), escapes decoded; NULL when it has none. */
+char *xvm_json_top_string(const char *json, const char *key);
+
+/* Reads path's qcow2 header: *is_qcow2, and the backing file name it
+ * records (*backing, NULL for none).  FALSE only when path cannot be read. */
+gboolean xvm_qcow2_backing(const char *path, gboolean *is_qcow2, char **backing,
+                           GError **error);
