@@ -2,6 +2,7 @@
  * libvirt's test driver: lookups, state mapping, create, shutdown, destroy,
  * markers, events, and whole actions through it.  The test driver keeps its
  * state per process, so every sequence runs inside one test. */
+#include <string.h>
 #include <sys/stat.h>
 #include <glib.h>
 #include <glib/gstdio.h>
@@ -330,6 +331,75 @@ test_actions_rejected_xml(void)
     g_assert_nonnull(strstr(error->message, "broken1"));
 }
 
+/* start_resources against libvirt's shared test:///default node: an
+ * inactive pool and network are started, an active pool refreshed, and
+ * one the node lacks is XVM_ERROR_NOT_INSTALLED naming it.  The same
+ * through a second connection to a URI (the migration target's case). */
+static void
+define_inactive_resources(virConnectPtr conn)
+{
+    virStoragePoolPtr pool = virStoragePoolDefineXML(conn,
+        "<pool type='dir'><name>xvmpool</name><target><path>/nonexistent/xvm-pool</path>"
+        "</target></pool>", 0);
+    virNetworkPtr net = virNetworkDefineXML(conn,
+        "<network><name>xvmnet</name><bridge name='xvmbr9'/></network>");
+
+    g_assert_nonnull(pool);
+    g_assert_nonnull(net);
+    g_assert_cmpint(virStoragePoolIsActive(pool), ==, 0);
+    g_assert_cmpint(virNetworkIsActive(net), ==, 0);
+    virStoragePoolFree(pool);
+    virNetworkFree(net);
+}
+
+static void
+assert_resources_active(virConnectPtr conn, int want)
+{
+    virStoragePoolPtr pool = virStoragePoolLookupByName(conn, "xvmpool");
+    virNetworkPtr net = virNetworkLookupByName(conn, "xvmnet");
+
+    g_assert_cmpint(virStoragePoolIsActive(pool), ==, want);
+    g_assert_cmpint(virNetworkIsActive(net), ==, want);
+    if (want == 0)
+        return;
+    virStoragePoolDestroy(pool);
+    virNetworkDestroy(net);
+    virStoragePoolFree(pool);
+    virNetworkFree(net);
+}
+
+static void
+test_start_resources(void)
+{
+    g_autoptr(XvmVirt) v = xvm_virt_libvirt_new();
+    g_autoptr(GError) error = NULL;
+    virConnectPtr own = virConnectOpen("test:///default");
+    const char *pools[] = { "xvmpool", "default-pool", NULL };     /* one already runs */
+    const char *nets[] = { "xvmnet", "default", NULL };
+    const char *no_pool[] = { "no-such-pool", NULL };
+    const char *no_net[] = { "no-such-net", NULL };
+
+    g_assert_nonnull(own);
+    g_assert_true(v->ops->connect(v, "test:///default", 5000, &error));
+    define_inactive_resources(own);
+    g_assert_true(v->ops->start_resources(v, NULL, pools, nets, &error));
+    g_assert_no_error(error);
+    assert_resources_active(own, 1);    /* and stops them again */
+    g_assert_true(v->ops->start_resources(v, "test:///default", pools, nets, &error));
+    g_assert_no_error(error);
+    assert_resources_active(own, 1);
+    g_assert_false(v->ops->start_resources(v, NULL, no_pool, nets, &error));
+    g_assert_error(error, XVM_ERROR, XVM_ERROR_NOT_INSTALLED);
+    g_assert_nonnull(strstr(error->message, "storage pool no-such-pool"));
+    g_clear_error(&error);
+    /* Pools first: nothing was started by the failed call. */
+    assert_resources_active(own, 0);
+    g_assert_false(v->ops->start_resources(v, "test:///default", NULL, no_net, &error));
+    g_assert_error(error, XVM_ERROR, XVM_ERROR_NOT_INSTALLED);
+    g_assert_nonnull(strstr(error->message, "network no-such-net"));
+    virConnectClose(own);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -352,6 +422,7 @@ main(int argc, char **argv)
     g_test_add_func("/xvm/libvirt/shutdown-destroy-events", test_shutdown_destroy_events);
     g_test_add_func("/xvm/libvirt/dump-xml", test_dump_xml);
     g_test_add_func("/xvm/libvirt/sizing", test_sizing);
+    g_test_add_func("/xvm/libvirt/start-resources", test_start_resources);
     g_test_add_func("/xvm/libvirt/actions-life", test_actions_life);
     g_test_add_func("/xvm/libvirt/actions-rejected-xml", test_actions_rejected_xml);
     rc = g_test_run();
