@@ -87,7 +87,8 @@ run_tool(XvmContext *ctx, const char *const *argv, char **out, GError **error)
         g_strstrip(err_text);
     g_set_error(error, XVM_ERROR,
                 local->code == XVM_ERROR_TIMEOUT ? XVM_ERROR_TIMEOUT : XVM_ERROR_LIBVIRT,
-                "%s %s: %s%s%s", argv[0], argv[1], local->message,
+                "%s%s%s: %s%s%s", argv[0], argv[1][0] == '-' ? "" : " ",
+                argv[1][0] == '-' ? "" : argv[1], local->message,
                 err_text && err_text[0] ? ": " : "", err_text ? err_text : "");
     return FALSE;
 }
