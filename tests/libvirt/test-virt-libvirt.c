@@ -360,10 +360,10 @@ assert_resources_active(virConnectPtr conn, int want)
 
     g_assert_cmpint(virStoragePoolIsActive(pool), ==, want);
     g_assert_cmpint(virNetworkIsActive(net), ==, want);
-    if (want == 0)
-        return;
-    virStoragePoolDestroy(pool);
-    virNetworkDestroy(net);
+    if (want != 0) {
+        virStoragePoolDestroy(pool);
+        virNetworkDestroy(net);
+    }
     virStoragePoolFree(pool);
     virNetworkFree(net);
 }
