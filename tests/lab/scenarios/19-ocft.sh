@@ -18,7 +18,7 @@ uses_vm vmocft
 make_vm vmocft
 cfgdir=$LAB_DIR/scenarios/ocft
 mkdir -p "$cfgdir"
-at_exit 'lab exec node1 ocft clean domain >/dev/null 2>&1 || true; rm -rf "$cfgdir"'
+at_exit 'lab exec node1 ocft clean domain >/dev/null 2>&1 || true; rm -rf "$cfgdir"; rm -f /var/lib/resource-agents/ocft/cases/logs/domain.log'
 at_exit 'vsh node1 destroy vmocft >/dev/null 2>&1 || true'
 # The three changes §6 of the parity review lists, nothing else.
 sed -e 's|^\(\s*\)Agent VirtualDomain|\1Agent domain|' \
