@@ -4,7 +4,9 @@
 
 #include "xvm-cache.h"
 #include "xvm-error.h"
+#include "xvm-health.h"
 #include "xvm-log.h"
+#include "xvm-result.h"
 #include "xvm-savefile.h"
 #include "xvm-spawn.h"
 #include "xvm-uri.h"
@@ -274,6 +276,47 @@ xvm_context_run_scripts(XvmContext *ctx, GError **error)
             return FALSE;
     }
     return TRUE;
+}
+
+XvmOcfRc
+xvm_context_fail(XvmContext *ctx, GError **error, GError *cause)
+{
+    XvmOcfRc rc;
+
+    if (cause == NULL)
+        cause = g_error_new(XVM_ERROR, XVM_ERROR_INTERNAL, "%s failed for no stated reason",
+                            xvm_action_name(ctx->req->action));
+    rc = xvm_result_rc(ctx->req->action, xvm_request_is_probe(ctx->req), cause);
+
+    g_propagate_error(error, cause);
+    return rc;
+}
+
+XvmOcfRc
+xvm_context_check_domain(XvmContext *ctx, const XvmDomainStatus *st,
+                         gboolean run_scripts, GError **error)
+{
+    const char *why = "not present";
+    XvmHealth health = st->found ? xvm_health_classify(st->state, st->reason, &why)
+                                 : XVM_HEALTH_STOPPED;
+    GError *local = NULL;
+
+    xvm_context_set_summary(ctx, "domain %s is %s on this node", ctx->name, why);
+    switch (health) {
+    case XVM_HEALTH_RUNNING:
+        if (run_scripts && !xvm_context_run_scripts(ctx, &local)) {
+            g_prefix_error(&local, "domain %s runs but its check failed: ", ctx->name);
+            return xvm_context_fail(ctx, error, local);
+        }
+        return XVM_OCF_SUCCESS;
+    case XVM_HEALTH_STOPPED:
+        return XVM_OCF_NOT_RUNNING;
+    case XVM_HEALTH_FAILED:
+    case XVM_HEALTH_TRANSIENT:
+        break;
+    }
+    return xvm_context_fail(ctx, error, g_error_new(XVM_ERROR, XVM_ERROR_DOMAIN_FAILED,
+                                                    "domain %s is %s", ctx->name, why));
 }
 
 void

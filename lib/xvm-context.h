@@ -7,6 +7,7 @@
 #include "xvm-deadline.h"
 #include "xvm-domxml.h"
 #include "xvm-guard.h"
+#include "xvm-ocf.h"
 #include "xvm-params.h"
 #include "xvm-proc.h"
 #include "xvm-report.h"
@@ -84,6 +85,15 @@ gboolean xvm_error_libvirt_unreachable(const GError *error);
 gboolean xvm_context_claim_guard(XvmContext *ctx, GError **error);
 /* The same, where a conflict is only worth a warning (monitor). */
 void xvm_context_register_guard(XvmContext *ctx);
+
+/* The exit code for cause (owned: moved into error), from the one table
+ * (xvm_result_rc).  A NULL cause is a bug and never reads as success. */
+XvmOcfRc xvm_context_fail(XvmContext *ctx, GError **error, GError *cause);
+
+/* The verdict on a domain libvirt found: 0, 7, or 1 with the reason; with
+ * run_scripts, a running domain must also pass monitor_scripts. */
+XvmOcfRc xvm_context_check_domain(XvmContext *ctx, const XvmDomainStatus *st,
+                                  gboolean run_scripts, GError **error);
 
 /* Runs monitor_scripts; FALSE with the first failure. */
 gboolean xvm_context_run_scripts(XvmContext *ctx, GError **error);

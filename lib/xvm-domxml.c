@@ -602,3 +602,24 @@ xvm_domxml_without_marker(const char *xml)
     }
     return dump_root(doc);
 }
+
+gboolean
+xvm_domxml_check_node_files(const XvmDomainConfig *config, const char *skip_disk,
+                            GError **error)
+{
+    if (config->emulator && access(config->emulator, X_OK) != 0) {
+        g_set_error(error, XVM_ERROR, XVM_ERROR_NOT_INSTALLED,
+                    "emulator %s is missing on this node", config->emulator);
+        return FALSE;
+    }
+    for (gsize i = 0; config->disk_paths[i]; i++) {
+        if (g_strcmp0(config->disk_paths[i], skip_disk) == 0)
+            continue;
+        if (access(config->disk_paths[i], F_OK) != 0) {
+            g_set_error(error, XVM_ERROR, XVM_ERROR_NOT_INSTALLED,
+                        "disk %s is missing on this node", config->disk_paths[i]);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}

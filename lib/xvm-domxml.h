@@ -53,6 +53,12 @@ char *xvm_domxml_without_marker(const char *xml);
 /* The instance named by the marker in a domain XML, or NULL. */
 char *xvm_domxml_marker_instance(const char *xml);
 
+/* FALSE with XVM_ERROR_NOT_INSTALLED when this node lacks config's
+ * emulator or one of its disks; skip_disk (or NULL) is a disk not to look
+ * for. */
+gboolean xvm_domxml_check_node_files(const XvmDomainConfig *config, const char *skip_disk,
+                                     GError **error);
+
 gboolean xvm_uuid_is_valid(const char *text);
 
 /* The <cpu> to check against a migration target's CPU, or NULL when there

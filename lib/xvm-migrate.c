@@ -313,7 +313,7 @@ migration_failed(XvmContext *ctx, const Watch *watch, GError *cause, GError **er
                               still_here ? " failed; it still runs here" : " failed", why);
     g_clear_error(&state_error);
     g_clear_error(&cause);
-    return xvm_action_fail(ctx, error, failure);
+    return xvm_context_fail(ctx, error, failure);
 }
 
 /* How it went, for the log and the benchmark: time, escalations, the
@@ -474,7 +474,7 @@ xvm_action_migrate_to(XvmContext *ctx, GError **error)
 
     if (!migrate_inputs_ok(ctx, &local) || !runs_here(ctx, &local)
         || !(call = migration_call_new(ctx, target, &local)))
-        return xvm_action_fail(ctx, error, local);
+        return xvm_context_fail(ctx, error, local);
     /* As VirtualDomain: the target starts from config should this fail. */
     xvm_saveconfig(ctx, NULL);
     /* As VirtualDomain: the pools and networks it uses run on the target
@@ -482,7 +482,7 @@ xvm_action_migrate_to(XvmContext *ctx, GError **error)
     if (!xvm_prepare_resources(ctx, call->dest_uri, &local)
         || !preflight(ctx, call, target, &local)) {
         migration_call_free(call);
-        return xvm_action_fail(ctx, error, local);
+        return xvm_context_fail(ctx, error, local);
     }
     watch_init(ctx, &watch, target);
     /* post-copy is possible only when libvirt was told before the start. */
@@ -529,14 +529,14 @@ xvm_action_migrate_from(XvmContext *ctx, GError **error)
     gint64 started = ctx->deadline.now();
 
     if (ctx->req->migrate_source == NULL)
-        return xvm_action_fail(ctx, error, g_error_new(
+        return xvm_context_fail(ctx, error, g_error_new(
             XVM_ERROR, XVM_ERROR_PARAM_MISSING,
             "migrate_from needs OCF_RESKEY_CRM_meta_migrate_source; Pacemaker sets"
             " it when it moves a resource with allow-migrate=true"));
     if (ctx->config_error)
-        return xvm_action_fail(ctx, error, g_error_copy(ctx->config_error));
+        return xvm_context_fail(ctx, error, g_error_copy(ctx->config_error));
     if (!xvm_context_connect(ctx, G_MAXINT64, &local))
-        return xvm_action_fail(ctx, error, local);
+        return xvm_context_fail(ctx, error, local);
     /* Bounded: the domain normally is here already (libvirt's migration is
      * over when migrate_to returns); wait only for it to settle. */
     while (!xvm_deadline_passed(&ctx->deadline)) {
@@ -547,7 +547,7 @@ xvm_action_migrate_from(XvmContext *ctx, GError **error)
         g_clear_error(&local);
         if (!xvm_context_observe(ctx, &st, &local))
             break;
-        rc = xvm_action_check_domain(ctx, &st, TRUE, &local);
+        rc = xvm_context_check_domain(ctx, &st, TRUE, &local);
         broken = arrived_broken(&st, (ctx->deadline.now() - started) / 1000);
         if (broken) {
             g_clear_error(&local);
@@ -558,7 +558,7 @@ xvm_action_migrate_from(XvmContext *ctx, GError **error)
         }
         xvm_domain_status_clear(&st);
         if (broken)
-            return xvm_action_fail(ctx, error, local);
+            return xvm_context_fail(ctx, error, local);
         if (rc == XVM_OCF_SUCCESS) {
             xvm_context_remember(ctx);
             xvm_context_register_guard(ctx);
@@ -578,5 +578,5 @@ xvm_action_migrate_from(XvmContext *ctx, GError **error)
                     "domain %s did not arrive from %s in time", ctx->name,
                     ctx->req->migrate_source);
     local->code = XVM_ERROR_TIMEOUT;
-    return xvm_action_fail(ctx, error, local);
+    return xvm_context_fail(ctx, error, local);
 }

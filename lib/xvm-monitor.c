@@ -65,17 +65,17 @@ monitor_running(XvmContext *ctx, XvmLook *look, GError **error)
     XvmOcfRc rc;
 
     if (look->drift)
-        return xvm_action_fail(ctx, error, g_steal_pointer(&look->drift));
+        return xvm_context_fail(ctx, error, g_steal_pointer(&look->drift));
     if (look->from_process_table) {
         xvm_context_set_summary(ctx, "domain %s runs (seen in the process table; libvirt"
                                 " did not answer)", ctx->name);
         return XVM_OCF_SUCCESS;
     }
     if (!settle(ctx, &look->status, &local))
-        return xvm_action_fail(ctx, error, local);
+        return xvm_context_fail(ctx, error, local);
     /* A probe asks only whether it runs; the user's checks are for the
      * recurring monitor. */
-    rc = xvm_action_check_domain(ctx, &look->status, !xvm_request_is_probe(ctx->req), error);
+    rc = xvm_context_check_domain(ctx, &look->status, !xvm_request_is_probe(ctx->req), error);
     /* As VirtualDomain: a definition changed at run time reaches config
      * before any stop (written only when it differs).  A probe checks the
      * utilization in the CIB at once (after a cleanup, a cluster restart); a
@@ -109,5 +109,5 @@ xvm_action_monitor(XvmContext *ctx, GError **error)
     case XVM_LOOK_UNKNOWN:
         break;
     }
-    return xvm_action_fail(ctx, error, g_steal_pointer(&look.unknown));
+    return xvm_context_fail(ctx, error, g_steal_pointer(&look.unknown));
 }

@@ -36,6 +36,14 @@ xvm_prepare_overlay_of(const XvmContext *ctx)
 }
 
 gboolean
+xvm_prepare_check_node_files(const XvmContext *ctx, GError **error)
+{
+    g_autofree char *overlay = xvm_prepare_overlay_of(ctx);
+
+    return xvm_domxml_check_node_files(ctx->config, overlay, error);
+}
+
+gboolean
 xvm_prepare_resources(XvmContext *ctx, const char *uri, GError **error)
 {
     const XvmDomainConfig *cfg = ctx->config;

@@ -16,6 +16,12 @@ char *xvm_overlay_path(const char *config);
  * creates rather than expects), else NULL. */
 char *xvm_prepare_overlay_of(const XvmContext *ctx);
 
+/* Fails early, with XVM_ERROR_NOT_INSTALLED, when this node lacks the
+ * emulator or a disk the domain needs (start and validate-all level 10):
+ * better a ban from this node than a libvirt error later.  The overlay is
+ * not looked for: start makes it (xvm_prepare_node checks its base). */
+gboolean xvm_prepare_check_node_files(const XvmContext *ctx, GError **error);
+
 /* Starts the pools and networks (start_resources) on this node, or on the
  * target's libvirt at uri (a migration). */
 gboolean xvm_prepare_resources(XvmContext *ctx, const char *uri, GError **error);

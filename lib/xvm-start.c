@@ -1,9 +1,6 @@
 /* start: create the domain from config and return once it really runs. */
 #include "xvm-actions.h"
 
-#include <string.h>
-#include <unistd.h>
-
 #include "xvm-error.h"
 #include "xvm-health.h"
 #include "xvm-log.h"
@@ -11,38 +8,11 @@
 #include "xvm-prepare.h"
 #include "xvm-snapshot.h"
 
-/* Fails early, with XVM_ERROR_NOT_INSTALLED, when this node lacks a file the
- * domain needs: better a ban from this node than a libvirt error later. */
-gboolean
-xvm_check_node_files(XvmContext *ctx, GError **error)
-{
-    const XvmDomainConfig *cfg = ctx->config;
-    g_autofree char *overlay = xvm_prepare_overlay_of(ctx);
-
-    if (cfg->emulator && access(cfg->emulator, X_OK) != 0) {
-        g_set_error(error, XVM_ERROR, XVM_ERROR_NOT_INSTALLED,
-                    "emulator %s is missing on this node", cfg->emulator);
-        return FALSE;
-    }
-    for (gsize i = 0; cfg->disk_paths[i]; i++) {
-        /* With backingfile, start makes that disk (or its base must be
-         * there: xvm_prepare_node checks). */
-        if (overlay && strcmp(cfg->disk_paths[i], overlay) == 0)
-            continue;
-        if (access(cfg->disk_paths[i], F_OK) != 0) {
-            g_set_error(error, XVM_ERROR, XVM_ERROR_NOT_INSTALLED,
-                        "disk %s is missing on this node", cfg->disk_paths[i]);
-            return FALSE;
-        }
-    }
-    return TRUE;
-}
-
 /* Parameters and config must both be usable to start anything. */
 static gboolean
 start_inputs_ok(XvmContext *ctx, GError **error)
 {
-    return xvm_context_inputs_ok(ctx, error) && xvm_check_node_files(ctx, error);
+    return xvm_context_inputs_ok(ctx, error) && xvm_prepare_check_node_files(ctx, error);
 }
 
 /* snapshot: a saved state of the domain is restored (after its checks)
@@ -92,7 +62,7 @@ wait_until_running(XvmContext *ctx, GError **error)
         XvmHealth health;
 
         if (!xvm_context_observe(ctx, &st, &local))
-            return xvm_action_fail(ctx, error, local);
+            return xvm_context_fail(ctx, error, local);
         health = st.found ? xvm_health_classify(st.state, st.reason, &why)
                           : XVM_HEALTH_STOPPED;
         xvm_domain_status_clear(&st);
@@ -100,10 +70,10 @@ wait_until_running(XvmContext *ctx, GError **error)
         if (health != XVM_HEALTH_STOPPED)
             xvm_context_remember(ctx);
         if (health == XVM_HEALTH_STOPPED || health == XVM_HEALTH_FAILED)
-            return xvm_action_fail(ctx, error,
-                                   g_error_new(XVM_ERROR, XVM_ERROR_DOMAIN_FAILED,
-                                               "domain %s is %s right after start: see the"
-                                               " libvirt and QEMU logs", ctx->name, why));
+            return xvm_context_fail(ctx, error,
+                                    g_error_new(XVM_ERROR, XVM_ERROR_DOMAIN_FAILED,
+                                                "domain %s is %s right after start: see the"
+                                                " libvirt and QEMU logs", ctx->name, why));
         if (health == XVM_HEALTH_RUNNING && xvm_context_run_scripts(ctx, &local))
             return XVM_OCF_SUCCESS;
         if (xvm_deadline_passed(&ctx->deadline)) {
@@ -112,7 +82,7 @@ wait_until_running(XvmContext *ctx, GError **error)
                 g_set_error(&local, XVM_ERROR, XVM_ERROR_TIMEOUT,
                             "domain %s did not reach running in time", ctx->name);
             local->code = XVM_ERROR_TIMEOUT;
-            return xvm_action_fail(ctx, error, local);
+            return xvm_context_fail(ctx, error, local);
         }
         g_clear_error(&local);
         ctx->virt->ops->wait_event(ctx->virt, seen,
@@ -199,18 +169,18 @@ xvm_action_start(XvmContext *ctx, GError **error)
     gboolean create = FALSE;
 
     if (!start_inputs_ok(ctx, &local))
-        return xvm_action_fail(ctx, error, local);
+        return xvm_context_fail(ctx, error, local);
     warn_libvirt_owned_config(ctx);
     xvm_look(ctx, XVM_LOOK_DEFAULT, &look);
     if (!may_create(ctx, &look, &create, &local))
-        return xvm_action_fail(ctx, error, local);
+        return xvm_context_fail(ctx, error, local);
     if (create) {
         xvm_context_set_domain(ctx, ctx->config->name, ctx->config->uuid);
         if (!xvm_prepare_node(ctx, &local))
-            return xvm_action_fail(ctx, error, local);
+            return xvm_context_fail(ctx, error, local);
         if (!create_domain(ctx, &local)) {
             if (!started_meanwhile(ctx))
-                return xvm_action_fail(ctx, error, local);
+                return xvm_context_fail(ctx, error, local);
             g_clear_error(&local);
         }
     }

@@ -3,6 +3,7 @@
  * is provably not running here, and only then. */
 #include "xvm-actions.h"
 
+#include "xvm-call.h"
 #include "xvm-error.h"
 #include "xvm-health.h"
 #include "xvm-log.h"
@@ -50,13 +51,13 @@ wait_until_off(XvmContext *ctx, const XvmDeadline *until, GError **error)
     }
 }
 
-/* Sends one shutdown request.  FALSE when libvirt refused it at once (a
- * refusal comes quickly: "no guest agent"), with error set only when
- * libvirt itself is gone. */
+/* Sends one shutdown request with modes (0: the hypervisor's default).
+ * FALSE when libvirt refused it at once (a refusal comes quickly: "no guest
+ * agent"), with error set only when libvirt itself is gone. */
 static gboolean
-request_shutdown(XvmContext *ctx, XvmCallKind kind, GError **error)
+request_shutdown(XvmContext *ctx, guint modes, GError **error)
 {
-    g_autoptr(XvmJob) request = xvm_action_call_async(ctx, kind);
+    g_autoptr(XvmJob) request = xvm_call_shutdown(ctx->virt, xvm_context_ref(ctx), modes);
     GError *local = NULL;
 
     if (!xvm_job_wait(request, 200) || xvm_job_result(request, &local))
@@ -80,11 +81,11 @@ shut_down_gracefully(XvmContext *ctx, const XvmDeadline *until, GError **error)
 
     xvm_log_info("asking domain %s to shut down (%" G_GINT64_FORMAT " ms)", ctx->name,
                  xvm_deadline_remaining_ms(until));
-    asked = request_shutdown(ctx, XVM_CALL_SHUTDOWN, error);
+    asked = request_shutdown(ctx, ctx->params->shutdown_modes, error);
     if (!asked && ctx->params->shutdown_modes != 0 && !(error && *error)) {
         xvm_log_warn("shutdown_mode refused for domain %s; asking with the hypervisor's"
                      " default method", ctx->name);
-        asked = request_shutdown(ctx, XVM_CALL_SHUTDOWN_DEFAULT, error);
+        asked = request_shutdown(ctx, 0, error);
     }
     return asked && wait_until_off(ctx, until, error);
 }
@@ -93,7 +94,7 @@ static gboolean
 destroy(XvmContext *ctx, GError **error)
 {
     while (!xvm_deadline_passed(&ctx->deadline)) {
-        g_autoptr(XvmJob) call = xvm_action_call_async(ctx, XVM_CALL_DESTROY);
+        g_autoptr(XvmJob) call = xvm_call_destroy(ctx->virt, xvm_context_ref(ctx));
         XvmDeadline settle = ctx->deadline;
         GError *local = NULL;
 
@@ -249,7 +250,7 @@ xvm_action_stop(XvmContext *ctx, GError **error)
     while (!stop_attempt(ctx, &why)) {
         xvm_log_warn("%s", why->message);
         if (xvm_deadline_remaining_ms(&ctx->deadline) <= 0)
-            return xvm_action_fail(ctx, error, why);
+            return xvm_context_fail(ctx, error, why);
         g_clear_error(&why);
         ctx->virt->ops->wait_event(ctx->virt, ctx->virt->ops->event_count(ctx->virt),
                                    MIN(XVM_STOP_RETRY_MS,

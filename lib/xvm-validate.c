@@ -9,6 +9,7 @@
 #include "xvm-error.h"
 #include "xvm-log.h"
 #include "xvm-metadata.h"
+#include "xvm-prepare.h"
 #include "xvm-uri.h"
 
 static gboolean
@@ -170,7 +171,7 @@ check_node(XvmContext *ctx, GError **error)
 
     if (!check(ctx, ok, error, cause, what))
         return FALSE;
-    ok = xvm_check_node_files(ctx, &cause);
+    ok = xvm_prepare_check_node_files(ctx, &cause);
     return check(ctx, ok, error, cause, "emulator and disks present on this node")
            && check_migration_uris(ctx, error);
 }
@@ -186,12 +187,12 @@ xvm_action_validate(XvmContext *ctx, GError **error)
     /* Both are reported even when the first fails: a person fixes both at once. */
     if (!check_params(ctx, &local)) {
         check_config(ctx, NULL);
-        return xvm_action_fail(ctx, error, local);
+        return xvm_context_fail(ctx, error, local);
     }
     if (!check_config(ctx, &local) || !check_config_location(ctx, &local))
-        return xvm_action_fail(ctx, error, local);
+        return xvm_context_fail(ctx, error, local);
     if (ctx->req->check_level >= 10 && !check_node(ctx, &local))
-        return xvm_action_fail(ctx, error, local);
+        return xvm_context_fail(ctx, error, local);
     if (ctx->config)
         xvm_context_set_summary(ctx, "configuration of %s is valid", ctx->config->name);
     else
