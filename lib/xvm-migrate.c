@@ -6,6 +6,7 @@
 /* Only libvirt's migration flag bits are used here. */
 #include <libvirt/libvirt.h>
 
+#include "xvm-call.h"
 #include "xvm-error.h"
 #include "xvm-health.h"
 #include "xvm-log.h"
@@ -20,10 +21,8 @@
 /* How often a running migration's progress is read. */
 #define XVM_MIGRATION_POLL_MS 500
 
+/* What a migration adds to its worker call (xvm-call.h). */
 typedef struct {
-    XvmVirt *virt;
-    char *name;
-    char *uuid;
     char *dest_uri;
     char *data_uri;
     XvmMigOpts *opts;
@@ -35,9 +34,6 @@ migration_call_free(gpointer data)
 {
     MigrationCall *call = data;
 
-    xvm_virt_unref(call->virt);
-    g_free(call->name);
-    g_free(call->uuid);
     g_free(call->dest_uri);
     g_free(call->data_uri);
     xvm_migopts_free(call->opts);
@@ -45,12 +41,11 @@ migration_call_free(gpointer data)
 }
 
 static gboolean
-migration_call_run(gpointer data, GError **error)
+migration_call_run(XvmVirt *virt, const XvmDomainRef *ref, gpointer data, GError **error)
 {
     MigrationCall *call = data;
-    XvmDomainRef ref = { call->name, call->uuid };
 
-    return call->virt->ops->migrate(call->virt, &ref, &call->migration, error);
+    return virt->ops->migrate(virt, ref, &call->migration, error);
 }
 
 /* The data URI: migrateuri, else --migrateuri of migrate_options (as in
@@ -103,9 +98,6 @@ migration_call_new(XvmContext *ctx, const char *target, GError **error)
         return NULL;
     }
     call = g_new0(MigrationCall, 1);
-    call->virt = xvm_virt_ref(ctx->virt);
-    call->name = g_strdup(ctx->name);
-    call->uuid = g_strdup(ctx->uuid);
     call->opts = opts;
     call->dest_uri = g_steal_pointer(&dest_uri);
     call->data_uri = migration_data_uri(ctx->params, opts, target);
@@ -363,10 +355,8 @@ watch_init(XvmContext *ctx, Watch *watch, const char *target)
 #define XVM_PREFLIGHT_MAX_MS 5000
 #define MIB ((guint64) 1 << 20)
 
+/* What the pre-flight adds to its worker call (xvm-call.h). */
 typedef struct {
-    XvmVirt *virt;
-    char *name;
-    char *uuid;
     char *dest_uri;
     gboolean check_disks;
     XvmTargetFacts facts;
@@ -377,22 +367,18 @@ preflight_call_free(gpointer data)
 {
     PreflightCall *call = data;
 
-    xvm_virt_unref(call->virt);
-    g_free(call->name);
-    g_free(call->uuid);
     g_free(call->dest_uri);
     xvm_target_facts_clear(&call->facts);
     g_free(call);
 }
 
 static gboolean
-preflight_call_run(gpointer data, GError **error)
+preflight_call_run(XvmVirt *virt, const XvmDomainRef *ref, gpointer data, GError **error)
 {
     PreflightCall *call = data;
-    XvmDomainRef ref = { call->name, call->uuid };
 
-    return call->virt->ops->inspect_target(call->virt, &ref, call->dest_uri,
-                                           call->check_disks, &call->facts, error);
+    return virt->ops->inspect_target(virt, ref, call->dest_uri, call->check_disks,
+                                     &call->facts, error);
 }
 
 /* The reason the target cannot take the domain, or NULL. */
@@ -437,13 +423,11 @@ preflight(XvmContext *ctx, const MigrationCall *migration, const char *target,
                           xvm_deadline_remaining_ms(&ctx->deadline) / 10);
     GError *refusal;
 
-    call->virt = xvm_virt_ref(ctx->virt);
-    call->name = g_strdup(ctx->name);
-    call->uuid = g_strdup(ctx->uuid);
     call->dest_uri = g_strdup(migration->dest_uri);
     call->check_disks = !(migration->migration.extra_flags
                           & (VIR_MIGRATE_NON_SHARED_DISK | VIR_MIGRATE_NON_SHARED_INC));
-    job = xvm_job_start("xvm-preflight", preflight_call_run, call, preflight_call_free);
+    job = xvm_call_start("xvm-preflight", ctx->virt, xvm_context_ref(ctx), preflight_call_run,
+                         call, preflight_call_free);
     if (!xvm_job_wait(job, bound_ms)) {
         xvm_log_warn("pre-flight: %s did not answer within %" G_GINT64_FORMAT " ms; migrating"
                      " without it", target, bound_ms);
@@ -491,7 +475,8 @@ xvm_action_migrate_to(XvmContext *ctx, GError **error)
     xvm_log_notice("migrating %s (%s) to %s via %s%s%s", ctx->name,
                    call->migration.live ? "live" : "paused", target, call->dest_uri,
                    call->data_uri ? ", data to " : "", call->data_uri ? call->data_uri : "");
-    job = xvm_job_start("xvm-migrate", migration_call_run, call, migration_call_free);
+    job = xvm_call_start("xvm-migrate", ctx->virt, xvm_context_ref(ctx), migration_call_run,
+                         call, migration_call_free);
     watch_migration(ctx, job, &watch);
     /* The job's own answer decides, even after an abort: a migration that
      * completed as it was being aborted did move the domain. */

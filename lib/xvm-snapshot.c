@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <glib/gstdio.h>
 
+#include "xvm-call.h"
 #include "xvm-error.h"
 #include "xvm-health.h"
 #include "xvm-job.h"
@@ -36,32 +37,11 @@ xvm_snapshot_wanted(const XvmContext *ctx, const XvmDomainStatus *st)
 
 /* ---- stop: save ------------------------------------------------------------ */
 
-typedef struct {
-    XvmVirt *virt;
-    char *name;
-    char *uuid;
-    char *path;
-} SaveCall;
-
-static void
-save_call_free(gpointer data)
-{
-    SaveCall *call = data;
-
-    xvm_virt_unref(call->virt);
-    g_free(call->name);
-    g_free(call->uuid);
-    g_free(call->path);
-    g_free(call);
-}
-
+/* The state file's path is all a save adds to the call (xvm-call.h). */
 static gboolean
-save_call_run(gpointer data, GError **error)
+save_run(XvmVirt *virt, const XvmDomainRef *ref, gpointer path, GError **error)
 {
-    SaveCall *call = data;
-    XvmDomainRef ref = { call->name, call->uuid };
-
-    return call->virt->ops->save(call->virt, &ref, call->path, error);
+    return virt->ops->save(virt, ref, path, error);
 }
 
 /* The name and UUID a state file's header names, or FALSE with why not. */
@@ -130,19 +110,14 @@ xvm_snapshot_save(XvmContext *ctx, const XvmDeadline *until, char **path)
 {
     g_autoptr(XvmJob) job = NULL;
     g_autoptr(GError) error = NULL;
-    SaveCall *call;
 
     *path = xvm_snapshot_file(ctx, ctx->name);
     if (!may_overwrite(ctx, *path))
         return FALSE;
     xvm_log_info("saving domain %s to %s (%" G_GINT64_FORMAT " ms)", ctx->name, *path,
                  xvm_deadline_remaining_ms(until));
-    call = g_new0(SaveCall, 1);
-    call->virt = xvm_virt_ref(ctx->virt);
-    call->name = g_strdup(ctx->name);
-    call->uuid = g_strdup(ctx->uuid);
-    call->path = g_strdup(*path);
-    job = xvm_job_start("xvm-save", save_call_run, call, save_call_free);
+    job = xvm_call_start("xvm-save", ctx->virt, xvm_context_ref(ctx), save_run,
+                         g_strdup(*path), g_free);
     if (finish_save(ctx, job, until, &error))
         return TRUE;
     xvm_log_warn("cannot save %s to %s: %s; shutting it down instead", ctx->name, *path,
