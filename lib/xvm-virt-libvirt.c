@@ -9,6 +9,7 @@
 #include "xvm-auto.h"
 #include "xvm-domxml.h"
 #include "xvm-error.h"
+#include "xvm-job.h"
 #include "xvm-log.h"
 #include "xvm-params.h"
 
@@ -179,57 +180,41 @@ on_lifecycle(virConnectPtr conn G_GNUC_UNUSED, virDomainPtr dom G_GNUC_UNUSED,
 }
 
 /* virConnectOpen can hang forever on a stopped (SIGSTOP) libvirtd, before
- * keepalive exists: open from a thread and stop waiting at the deadline. */
+ * keepalive exists: open on a worker thread (xvm-job.h) and stop waiting at
+ * the deadline.  An attempt given up on closes its connection when the
+ * open finally returns. */
 typedef struct {
-    gint refs;
     char *uri;
     virConnectPtr conn;
-    virErrorPtr err;
-    gboolean done;
-    GMutex lock;
-    GCond cond;
 } ConnectAttempt;
 
 static void
-connect_attempt_unref(ConnectAttempt *a)
+connect_attempt_free(gpointer data)
 {
-    if (!g_atomic_int_dec_and_test(&a->refs))
-        return;
+    ConnectAttempt *a = data;
+
     if (a->conn)
         virConnectClose(a->conn);   /* the caller gave up on it */
-    virFreeError(a->err);
     g_free(a->uri);
     g_free(a);
 }
 
-static gpointer
-connect_thread(gpointer data)
+/* libvirt's error is thread-local: it is read here, on the thread that
+ * failed, and goes back as the job's error. */
+static gboolean
+connect_attempt_run(gpointer data, GError **error)
 {
     ConnectAttempt *a = data;
-    virConnectPtr conn = virConnectOpen(a->uri);
+    virErrorPtr err;
 
-    g_mutex_lock(&a->lock);
-    a->conn = conn;
-    a->err = conn ? NULL : virSaveLastError();
-    a->done = TRUE;
-    g_cond_signal(&a->cond);
-    g_mutex_unlock(&a->lock);
-    connect_attempt_unref(a);
-    return NULL;
-}
-
-static gboolean
-connect_wait(ConnectAttempt *a, gint64 timeout_ms)
-{
-    gint64 end = g_get_monotonic_time() + timeout_ms * 1000;
-    gboolean done;
-
-    g_mutex_lock(&a->lock);
-    while (!a->done && g_cond_wait_until(&a->cond, &a->lock, end))
-        ;
-    done = a->done;
-    g_mutex_unlock(&a->lock);
-    return done;
+    a->conn = virConnectOpen(a->uri);
+    if (a->conn)
+        return TRUE;
+    err = virGetLastError();
+    g_set_error(error, XVM_ERROR, XVM_ERROR_CONNECT, "cannot connect to %s: %s",
+                a->uri ? a->uri : "libvirt's default URI",
+                err && err->message ? err->message : "unknown error");
+    return FALSE;
 }
 
 /* A connection found dead is dropped, not closed: closing waits for an
@@ -245,24 +230,11 @@ forget_lost_connection(LibvirtPriv *priv)
 }
 
 static gboolean
-connect_attempt_start(ConnectAttempt *a, GError **error)
-{
-    GThread *thread = g_thread_try_new("xvm-connect", connect_thread, a, NULL);
-
-    if (thread == NULL) {
-        g_set_error(error, XVM_ERROR, XVM_ERROR_INTERNAL,
-                    "cannot start a thread to connect to libvirt");
-        return FALSE;
-    }
-    g_thread_unref(thread);
-    return TRUE;
-}
-
-static gboolean
 lv_connect(XvmVirt *v, const char *uri, gint64 timeout_ms, GError **error)
 {
     LibvirtPriv *priv = v->priv;
     ConnectAttempt *a;
+    g_autoptr(XvmJob) job = NULL;
 
     forget_lost_connection(priv);
     if (priv->conn)
@@ -270,31 +242,17 @@ lv_connect(XvmVirt *v, const char *uri, gint64 timeout_ms, GError **error)
     if (!event_loop_start_once(error))
         return FALSE;
     a = g_new0(ConnectAttempt, 1);
-    g_mutex_init(&a->lock);
-    g_cond_init(&a->cond);
     a->uri = g_strdup(uri);
-    a->refs = 2;
-    if (!connect_attempt_start(a, error)) {
-        a->refs = 1;
-        connect_attempt_unref(a);
-        return FALSE;
-    }
-    if (!connect_wait(a, timeout_ms)) {
+    job = xvm_job_start("xvm-connect", connect_attempt_run, a, connect_attempt_free);
+    if (!xvm_job_wait(job, timeout_ms)) {
         g_set_error(error, XVM_ERROR, XVM_ERROR_CONNECT,
                     "libvirt at %s did not answer within %" G_GINT64_FORMAT " ms",
                     uri ? uri : "its default URI", timeout_ms);
-        connect_attempt_unref(a);
         return FALSE;
     }
-    if (a->conn == NULL) {
-        g_set_error(error, XVM_ERROR, XVM_ERROR_CONNECT, "cannot connect to %s: %s",
-                    uri ? uri : "libvirt's default URI",
-                    a->err && a->err->message ? a->err->message : "unknown error");
-        connect_attempt_unref(a);
+    if (!xvm_job_result(job, error))
         return FALSE;
-    }
     priv->conn = g_steal_pointer(&a->conn);
-    connect_attempt_unref(a);
     virConnectSetKeepAlive(priv->conn, KEEPALIVE_INTERVAL_S, KEEPALIVE_COUNT);
     return TRUE;
 }
