@@ -379,3 +379,15 @@ xvm_look(XvmContext *ctx, XvmLookFlags flags, XvmLook *look)
     if (look->result == XVM_LOOK_NOT_RUNNING && (flags & XVM_LOOK_CROSS_CHECK))
         cross_check(ctx, look);
 }
+
+XvmLookResult
+xvm_look_here(XvmContext *ctx, XvmLookFlags flags, XvmLook *look, GError **error)
+{
+    xvm_look(ctx, flags, look);
+    if (look->result == XVM_LOOK_NOT_RUNNING)
+        xvm_context_set_summary(ctx, "domain %s is not running on this node",
+                                ctx->name ? ctx->name : "(unknown)");
+    else if (look->result == XVM_LOOK_UNKNOWN)
+        g_propagate_error(error, g_steal_pointer(&look->unknown));
+    return look->result;
+}

@@ -42,4 +42,11 @@ typedef struct {
 void xvm_look(XvmContext *ctx, XvmLookFlags flags, XvmLook *look);
 void xvm_look_clear(XvmLook *look);
 
+/* The opening of the actions that act on whatever runs here (monitor,
+ * stop): one look, with the two answers they treat alike settled here.  NOT
+ * RUNNING is said in the summary; UNKNOWN moves its reason into error.
+ * Returns the look's result: on RUNNING, look is the caller's to act on. */
+XvmLookResult xvm_look_here(XvmContext *ctx, XvmLookFlags flags, XvmLook *look,
+                            GError **error);
+
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(XvmLook, xvm_look_clear)

@@ -94,20 +94,19 @@ XvmOcfRc
 xvm_action_monitor(XvmContext *ctx, GError **error)
 {
     g_auto(XvmLook) look = { 0 };
+    XvmLookFlags flags = xvm_request_is_probe(ctx->req) ? XVM_LOOK_CROSS_CHECK
+                                                        : XVM_LOOK_DEFAULT;
+    GError *unknown = NULL;
 
     /* Probes run on every node: each node's guard learns the domain. */
     xvm_context_register_guard(ctx);
-    xvm_look(ctx, xvm_request_is_probe(ctx->req) ? XVM_LOOK_CROSS_CHECK : XVM_LOOK_DEFAULT,
-             &look);
-    switch (look.result) {
+    switch (xvm_look_here(ctx, flags, &look, &unknown)) {
     case XVM_LOOK_RUNNING:
         return monitor_running(ctx, &look, error);
     case XVM_LOOK_NOT_RUNNING:
-        xvm_context_set_summary(ctx, "domain %s is not running on this node",
-                                ctx->name ? ctx->name : "(unknown)");
         return XVM_OCF_NOT_RUNNING;
     case XVM_LOOK_UNKNOWN:
         break;
     }
-    return xvm_context_fail(ctx, error, g_steal_pointer(&look.unknown));
+    return xvm_context_fail(ctx, error, unknown);
 }

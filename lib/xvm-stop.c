@@ -223,21 +223,11 @@ stop_attempt(XvmContext *ctx, GError **why)
 {
     g_auto(XvmLook) look = { 0 };
 
-    xvm_look(ctx, XVM_LOOK_DEFAULT, &look);
-    switch (look.result) {
-    case XVM_LOOK_NOT_RUNNING:
-        xvm_context_set_summary(ctx, "domain %s is not running here",
-                                ctx->name ? ctx->name : "(unknown)");
-        return TRUE;
-    case XVM_LOOK_RUNNING:
-        if (look.drift)
-            xvm_log_warn("%s", look.drift->message);
-        return stop_found(ctx, &look, why);
-    case XVM_LOOK_UNKNOWN:
-        break;
-    }
-    g_propagate_error(why, g_steal_pointer(&look.unknown));
-    return FALSE;
+    if (xvm_look_here(ctx, XVM_LOOK_DEFAULT, &look, why) != XVM_LOOK_RUNNING)
+        return look.result == XVM_LOOK_NOT_RUNNING;
+    if (look.drift)
+        xvm_log_warn("%s", look.drift->message);
+    return stop_found(ctx, &look, why);
 }
 
 /* A failed stop gets the node fenced: keep trying while there is time, and
