@@ -17,7 +17,7 @@
 #include "xvm-run.h"
 
 static int
-run_hook(int argc, char **argv)
+run_hook(XvmAction action G_GNUC_UNUSED, int argc, char **argv)
 {
     g_autoptr(XvmGuardPaths) paths = xvm_guard_paths_new(g_getenv("XVM_GUARD_ROOT"));
 
@@ -81,39 +81,60 @@ exec_virt_agent(XvmAction action, char **argv)
     return xvm_result_rc_for(action, XVM_ERROR_NOT_INSTALLED);
 }
 
+static int
+print_metadata(XvmAction action G_GNUC_UNUSED, int argc G_GNUC_UNUSED,
+               char **argv G_GNUC_UNUSED)
+{
+    /* XML whatever OCF_OUTPUT_FORMAT says: Pacemaker's tools set it to text. */
+    fputs(xvm_metadata_text(), stdout);
+    return XVM_OCF_SUCCESS;
+}
+
+static int
+print_usage(XvmAction action G_GNUC_UNUSED, int argc G_GNUC_UNUSED, char **argv G_GNUC_UNUSED)
+{
+    xvm_run_print_usage(stdout);
+    return XVM_OCF_SUCCESS;
+}
+
+static int
+print_version(XvmAction action G_GNUC_UNUSED, int argc G_GNUC_UNUSED,
+              char **argv G_GNUC_UNUSED)
+{
+    printf("ocf:xvm:domain %s\n", XVM_VERSION);
+    return XVM_OCF_SUCCESS;
+}
+
+/* The front's own answers: the actions that act on no domain
+ * (xvm_action_props' on_domain is FALSE). */
+typedef int (*FrontFunc)(XvmAction action, int argc, char **argv);
+
+static const FrontFunc front_actions[XVM_ACTION_COUNT] = {
+    [XVM_ACTION_META_DATA] = print_metadata,
+    [XVM_ACTION_USAGE] = print_usage,
+    [XVM_ACTION_VERSION] = print_version,
+    [XVM_ACTION_HOOK] = run_hook,
+    [XVM_ACTION_INSTALL_GUARD] = run_guard_setup,
+    [XVM_ACTION_UNINSTALL_GUARD] = run_guard_setup,
+};
+
+/* Which binary answers is the action table's to say (xvm-ocf.c): what needs
+ * libvirt goes to domain-virt, the rest is answered here. */
 int
 main(int argc, char **argv)
 {
     XvmAction action = xvm_action_from_string(argc > 1 ? argv[1] : NULL);
+    const XvmActionProps *props = xvm_action_props(action);
 
-    switch (action) {
-    case XVM_ACTION_META_DATA:
-        /* XML whatever OCF_OUTPUT_FORMAT says: Pacemaker's tools set it to text. */
-        fputs(xvm_metadata_text(), stdout);
-        return XVM_OCF_SUCCESS;
-    case XVM_ACTION_USAGE:
-        xvm_run_print_usage(stdout);
-        return XVM_OCF_SUCCESS;
-    case XVM_ACTION_VERSION:
-        printf("ocf:xvm:domain %s\n", XVM_VERSION);
-        return XVM_OCF_SUCCESS;
-    case XVM_ACTION_HOOK:
-        return run_hook(argc, argv);
-    case XVM_ACTION_INSTALL_GUARD:
-    case XVM_ACTION_UNINSTALL_GUARD:
-        return run_guard_setup(action, argc, argv);
-    case XVM_ACTION_VALIDATE:
-        if (xvm_run_check_level() < 10)
+    if (action != XVM_ACTION_UNKNOWN) {
+        int level = props->libvirt == XVM_LIBVIRT_AT_LEVEL_10 ? xvm_run_check_level() : 0;
+
+        if (xvm_action_needs_libvirt(action, level))
+            return exec_virt_agent(action, argv);
+        if (props->on_domain)
             return xvm_run_ocf_action(action, argc, argv, NULL);
-        return exec_virt_agent(action, argv);
-    case XVM_ACTION_START:
-    case XVM_ACTION_STOP:
-    case XVM_ACTION_MONITOR:
-    case XVM_ACTION_MIGRATE_TO:
-    case XVM_ACTION_MIGRATE_FROM:
-        return exec_virt_agent(action, argv);
-    case XVM_ACTION_UNKNOWN:
-        break;
+        if (front_actions[action])
+            return front_actions[action](action, argc, argv);
     }
     xvm_run_print_usage(stderr);
     fprintf(stderr, "ocf-exit-reason:unknown action \"%s\"\n", argc > 1 ? argv[1] : "");

@@ -15,21 +15,9 @@ main(int argc, char **argv)
     XvmVirt *virt;
     XvmOcfRc rc;
 
-    switch (action) {
-    case XVM_ACTION_START:
-    case XVM_ACTION_STOP:
-    case XVM_ACTION_MONITOR:
-    case XVM_ACTION_VALIDATE:
-    case XVM_ACTION_MIGRATE_TO:
-    case XVM_ACTION_MIGRATE_FROM:
-        break;
-    case XVM_ACTION_META_DATA:
-    case XVM_ACTION_USAGE:
-    case XVM_ACTION_VERSION:
-    case XVM_ACTION_HOOK:
-    case XVM_ACTION_INSTALL_GUARD:
-    case XVM_ACTION_UNINSTALL_GUARD:
-    case XVM_ACTION_UNKNOWN:
+    /* Whatever may need libvirt at the highest check level: the front
+     * decided the rest. */
+    if (!xvm_action_needs_libvirt(action, 10)) {
         fprintf(stderr, "ocf-exit-reason:domain-virt runs libvirt actions only; use domain\n");
         return XVM_OCF_ERR_UNIMPLEMENTED;
     }

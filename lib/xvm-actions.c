@@ -7,6 +7,8 @@
 #include "xvm-log.h"
 #include "xvm-utilization.h"
 
+typedef XvmOcfRc (*XvmActionFunc)(XvmContext *ctx, GError **error);
+
 /* A domain that has just started or arrived here is counted in the
  * resource's utilization at once (monitor does its own, xvm-monitor.c). */
 static XvmOcfRc
@@ -17,32 +19,43 @@ count_utilization(XvmContext *ctx, XvmOcfRc rc)
     return rc;
 }
 
+static XvmOcfRc
+start_and_count(XvmContext *ctx, GError **error)
+{
+    return count_utilization(ctx, xvm_action_start(ctx, error));
+}
+
+static XvmOcfRc
+migrate_from_and_count(XvmContext *ctx, GError **error)
+{
+    return count_utilization(ctx, xvm_action_migrate_from(ctx, error));
+}
+
+/* One row for each action that acts on the domain (xvm_action_props'
+ * on_domain); the unit tests check that the two agree. */
+static const XvmActionFunc handlers[XVM_ACTION_COUNT] = {
+    [XVM_ACTION_START] = start_and_count,
+    [XVM_ACTION_STOP] = xvm_action_stop,
+    [XVM_ACTION_MONITOR] = xvm_action_monitor,
+    [XVM_ACTION_VALIDATE_ALL] = xvm_action_validate,
+    [XVM_ACTION_MIGRATE_TO] = xvm_action_migrate_to,
+    [XVM_ACTION_MIGRATE_FROM] = migrate_from_and_count,
+};
+
+gboolean
+xvm_action_handled(XvmAction action)
+{
+    return (guint) action < XVM_ACTION_COUNT && handlers[action] != NULL;
+}
+
 XvmOcfRc
 xvm_action_run(XvmContext *ctx, GError **error)
 {
-    switch (ctx->req->action) {
-    case XVM_ACTION_START:
-        return count_utilization(ctx, xvm_action_start(ctx, error));
-    case XVM_ACTION_STOP:
-        return xvm_action_stop(ctx, error);
-    case XVM_ACTION_MONITOR:
-        return xvm_action_monitor(ctx, error);
-    case XVM_ACTION_VALIDATE:
-        return xvm_action_validate(ctx, error);
-    case XVM_ACTION_MIGRATE_TO:
-        return xvm_action_migrate_to(ctx, error);
-    case XVM_ACTION_MIGRATE_FROM:
-        return count_utilization(ctx, xvm_action_migrate_from(ctx, error));
-    case XVM_ACTION_META_DATA:
-    case XVM_ACTION_USAGE:
-    case XVM_ACTION_VERSION:
-    case XVM_ACTION_HOOK:
-    case XVM_ACTION_INSTALL_GUARD:
-    case XVM_ACTION_UNINSTALL_GUARD:
-    case XVM_ACTION_UNKNOWN:
-        break;
-    }
+    XvmAction action = ctx->req->action;
+
+    if (xvm_action_handled(action))
+        return handlers[action](ctx, error);
     g_set_error(error, XVM_ERROR, XVM_ERROR_INTERNAL, "action %s is not handled here",
-                xvm_action_name(ctx->req->action));
+                xvm_action_name(action));
     return XVM_OCF_ERR_UNIMPLEMENTED;
 }

@@ -6,7 +6,11 @@
 #include "xvm-context.h"
 #include "xvm-ocf.h"
 
+/* Runs the request's action; XVM_OCF_ERR_UNIMPLEMENTED for one that does
+ * not act on a domain (the front answers those). */
 XvmOcfRc xvm_action_run(XvmContext *ctx, GError **error);
+/* Whether xvm_action_run has a handler for action. */
+gboolean xvm_action_handled(XvmAction action);
 
 XvmOcfRc xvm_action_monitor(XvmContext *ctx, GError **error);
 XvmOcfRc xvm_action_start(XvmContext *ctx, GError **error);

@@ -9,28 +9,15 @@
 #define XVM_REASON_MAX 127
 
 /* Configuration errors: 6 stops the resource everywhere, which is right only
- * for start and validate-all, where the same file fails on every node. */
+ * for start and validate-all, where the same file fails on every node, and
+ * a probe (a new resource that can never work).  Every other action: 1. */
 static XvmOcfRc
 rc_for_bad_configuration(XvmAction action, gboolean is_probe)
 {
-    switch (action) {
-    case XVM_ACTION_START:
-    case XVM_ACTION_VALIDATE:
+    if (action == XVM_ACTION_START || action == XVM_ACTION_VALIDATE_ALL)
         return XVM_OCF_ERR_CONFIGURED;
-    case XVM_ACTION_MONITOR:
-        return is_probe ? XVM_OCF_ERR_CONFIGURED : XVM_OCF_ERR_GENERIC;
-    case XVM_ACTION_STOP:
-    case XVM_ACTION_MIGRATE_TO:
-    case XVM_ACTION_MIGRATE_FROM:
-    case XVM_ACTION_META_DATA:
-    case XVM_ACTION_USAGE:
-    case XVM_ACTION_VERSION:
-    case XVM_ACTION_HOOK:
-    case XVM_ACTION_INSTALL_GUARD:
-    case XVM_ACTION_UNINSTALL_GUARD:
-    case XVM_ACTION_UNKNOWN:
-        break;
-    }
+    if (action == XVM_ACTION_MONITOR && is_probe)
+        return XVM_OCF_ERR_CONFIGURED;
     return XVM_OCF_ERR_GENERIC;
 }
 
@@ -39,32 +26,20 @@ rc_for_bad_configuration(XvmAction action, gboolean is_probe)
 static XvmOcfRc
 rc_for_node_lacks(XvmAction action)
 {
-    if (action == XVM_ACTION_START || action == XVM_ACTION_VALIDATE)
+    if (action == XVM_ACTION_START || action == XVM_ACTION_VALIDATE_ALL)
         return XVM_OCF_ERR_INSTALLED;
     return XVM_OCF_ERR_GENERIC;
 }
 
+/* libvirt looked and there is no such domain: stopped for stop, not
+ * running for monitor, a failure for everything else. */
 static XvmOcfRc
 rc_for_no_domain(XvmAction action)
 {
-    switch (action) {
-    case XVM_ACTION_STOP:
-        return XVM_OCF_SUCCESS;       /* gone is stopped: libvirt looked */
-    case XVM_ACTION_MONITOR:
+    if (action == XVM_ACTION_STOP)
+        return XVM_OCF_SUCCESS;
+    if (action == XVM_ACTION_MONITOR)
         return XVM_OCF_NOT_RUNNING;
-    case XVM_ACTION_START:
-    case XVM_ACTION_VALIDATE:
-    case XVM_ACTION_MIGRATE_TO:
-    case XVM_ACTION_MIGRATE_FROM:
-    case XVM_ACTION_META_DATA:
-    case XVM_ACTION_USAGE:
-    case XVM_ACTION_VERSION:
-    case XVM_ACTION_HOOK:
-    case XVM_ACTION_INSTALL_GUARD:
-    case XVM_ACTION_UNINSTALL_GUARD:
-    case XVM_ACTION_UNKNOWN:
-        break;
-    }
     return XVM_OCF_ERR_GENERIC;
 }
 
@@ -85,7 +60,7 @@ xvm_result_rc(XvmAction action, gboolean is_probe, const GError *error)
     case XVM_ERROR_NOT_INSTALLED:
         return rc_for_node_lacks(action);
     case XVM_ERROR_CONNECT:
-        return action == XVM_ACTION_VALIDATE ? XVM_OCF_ERR_INSTALLED : XVM_OCF_ERR_GENERIC;
+        return action == XVM_ACTION_VALIDATE_ALL ? XVM_OCF_ERR_INSTALLED : XVM_OCF_ERR_GENERIC;
     case XVM_ERROR_NO_DOMAIN:
         return rc_for_no_domain(action);
     case XVM_ERROR_UNKNOWN_STATE:

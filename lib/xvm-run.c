@@ -39,7 +39,7 @@ int
 xvm_run_check_level(void)
 {
     g_autoptr(XvmEnv) env = xvm_env_new((const char *const *) environ);
-    g_autoptr(XvmRequest) req = xvm_request_new(XVM_ACTION_VALIDATE, env);
+    g_autoptr(XvmRequest) req = xvm_request_new(XVM_ACTION_VALIDATE_ALL, env);
 
     return req->check_level;
 }

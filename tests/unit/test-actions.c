@@ -2006,7 +2006,7 @@ static const ActionCase cases[] = {
     { "/xvm/actions/monitor/options-unknown-warns", XVM_ACTION_MONITOR,
       { "OCF_RESKEY_migrate_options=--tsl" }, set_running, XVM_OCF_SUCCESS, NO_ERROR, NULL,
       NULL, NULL },
-    { "/xvm/actions/validate/options-unknown", XVM_ACTION_VALIDATE,
+    { "/xvm/actions/validate/options-unknown", XVM_ACTION_VALIDATE_ALL,
       { "OCF_RESKEY_migrate_options=--live --tsl" }, NULL, XVM_OCF_ERR_CONFIGURED,
       XVM_ERROR_PARAM_INVALID, "accepted: --live", check_no_connect, NULL },
     /* Pre-flight: refused at once, with the reason, before any copy. */
@@ -2103,35 +2103,35 @@ static const ActionCase cases[] = {
       check_waited_whole_deadline, NULL },
 
     /* validate-all */
-    { "/xvm/actions/validate/level-0-good", XVM_ACTION_VALIDATE, { NULL }, NULL,
+    { "/xvm/actions/validate/level-0-good", XVM_ACTION_VALIDATE_ALL, { NULL }, NULL,
       XVM_OCF_SUCCESS, NO_ERROR, NULL, check_no_connect, NULL },
-    { "/xvm/actions/validate/level-0-bad-config", XVM_ACTION_VALIDATE,
+    { "/xvm/actions/validate/level-0-bad-config", XVM_ACTION_VALIDATE_ALL,
       { "OCF_RESKEY_config=@data:not-a-domain.xml" }, NULL, XVM_OCF_ERR_CONFIGURED,
       XVM_ERROR_CONFIG_INVALID, "<domain>", check_no_connect, NULL },
-    { "/xvm/actions/validate/level-0-bad-param", XVM_ACTION_VALIDATE,
+    { "/xvm/actions/validate/level-0-bad-param", XVM_ACTION_VALIDATE_ALL,
       { "OCF_RESKEY_migrateport=70000" }, NULL, XVM_OCF_ERR_CONFIGURED,
       XVM_ERROR_PARAM_INVALID, "migrateport", check_no_connect, NULL },
-    { "/xvm/actions/validate/level-0-bool-yes", XVM_ACTION_VALIDATE,
+    { "/xvm/actions/validate/level-0-bool-yes", XVM_ACTION_VALIDATE_ALL,
       { "OCF_RESKEY_autoset_utilization_cpu=Yes" }, NULL, XVM_OCF_ERR_CONFIGURED,
       XVM_ERROR_PARAM_INVALID, "read as false", check_no_connect, NULL },
-    { "/xvm/actions/validate/level-0-bool-ja", XVM_ACTION_VALIDATE,
+    { "/xvm/actions/validate/level-0-bool-ja", XVM_ACTION_VALIDATE_ALL,
       { "OCF_RESKEY_start_resources=ja", "OCF_RESKEY_force_stop=nein" }, NULL, XVM_OCF_SUCCESS,
       NO_ERROR, NULL, check_no_connect, NULL },
-    { "/xvm/actions/validate/level-0-config-missing", XVM_ACTION_VALIDATE,
+    { "/xvm/actions/validate/level-0-config-missing", XVM_ACTION_VALIDATE_ALL,
       { "-OCF_RESKEY_config" }, NULL, XVM_OCF_ERR_CONFIGURED, XVM_ERROR_PARAM_MISSING,
       "config", check_no_connect, NULL },
     /* Level 0 must not depend on this node (ocf-contract 1.4, 2.5, 5.8:
      * "whether the XML file exists" is a level-10 check): pcs validates on
      * whichever node it runs on, where shared storage may not be mounted. */
-    { "/xvm/actions/validate/level-0-config-unreadable", XVM_ACTION_VALIDATE, { NO_CONFIG },
+    { "/xvm/actions/validate/level-0-config-unreadable", XVM_ACTION_VALIDATE_ALL, { NO_CONFIG },
       NULL, XVM_OCF_SUCCESS, NO_ERROR, NULL, check_no_connect,
       NULL },
-    { "/xvm/actions/validate/level-10-good", XVM_ACTION_VALIDATE, { "OCF_CHECK_LEVEL=10" },
+    { "/xvm/actions/validate/level-10-good", XVM_ACTION_VALIDATE_ALL, { "OCF_CHECK_LEVEL=10" },
       NULL, XVM_OCF_SUCCESS, NO_ERROR, NULL, check_connected, NULL },
-    { "/xvm/actions/validate/level-10-connect-fails", XVM_ACTION_VALIDATE,
+    { "/xvm/actions/validate/level-10-connect-fails", XVM_ACTION_VALIDATE_ALL,
       { "OCF_CHECK_LEVEL=10" }, set_connect_fails, XVM_OCF_ERR_INSTALLED, XVM_ERROR_CONNECT,
       NULL, check_connected, NULL },
-    { "/xvm/actions/validate/level-10-emulator-missing", XVM_ACTION_VALIDATE,
+    { "/xvm/actions/validate/level-10-emulator-missing", XVM_ACTION_VALIDATE_ALL,
       { "OCF_CHECK_LEVEL=10", "OCF_RESKEY_config=@data:vm1-no-emulator-here.xml" }, NULL,
       XVM_OCF_ERR_INSTALLED, XVM_ERROR_NOT_INSTALLED, "emulator", check_connected, NULL },
 
@@ -2219,7 +2219,7 @@ static const ActionCase cases[] = {
 
     /* libvirt rewrites and deletes NAME.xml in its own directory: a
      * persistent resource must keep its config elsewhere (review 8). */
-    { "/xvm/actions/validate/persistent-config-in-libvirt-dir", XVM_ACTION_VALIDATE,
+    { "/xvm/actions/validate/persistent-config-in-libvirt-dir", XVM_ACTION_VALIDATE_ALL,
       { "OCF_RESKEY_config=/etc/libvirt/qemu/xvm-unit-vm1.xml", "OCF_RESKEY_persistent=true" },
       NULL, XVM_OCF_ERR_CONFIGURED, XVM_ERROR_PARAM_INVALID, "libvirt's own directory",
       check_no_connect, NULL },

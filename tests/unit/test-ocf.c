@@ -1,7 +1,11 @@
 /* Action names <-> XvmAction: the first thing the agent does with argv[1],
  * and what decides which code path Pacemaker gets. */
+#include <string.h>
+
 #include <glib.h>
 
+#include "xvm-actions.h"
+#include "xvm-metadata.h"
 #include "xvm-ocf.h"
 
 #include "test-util.h"
@@ -20,7 +24,7 @@ static const NameCase name_cases[] = {
     /* LRM-era alias; it must map to monitor and print as monitor, so that
      * the meta-data timeout of monitor applies to it. */
     { "/xvm/ocf/action/status-alias", "status", XVM_ACTION_MONITOR, "monitor" },
-    { "/xvm/ocf/action/validate-all", "validate-all", XVM_ACTION_VALIDATE, "validate-all" },
+    { "/xvm/ocf/action/validate-all", "validate-all", XVM_ACTION_VALIDATE_ALL, "validate-all" },
     { "/xvm/ocf/action/migrate_to", "migrate_to", XVM_ACTION_MIGRATE_TO, "migrate_to" },
     { "/xvm/ocf/action/migrate_from", "migrate_from", XVM_ACTION_MIGRATE_FROM,
       "migrate_from" },
@@ -67,16 +71,66 @@ test_action_name(gconstpointer data)
 static void
 test_action_round_trip(void)
 {
-    static const XvmAction actions[] = {
-        XVM_ACTION_START, XVM_ACTION_STOP, XVM_ACTION_MONITOR, XVM_ACTION_VALIDATE,
-        XVM_ACTION_MIGRATE_TO, XVM_ACTION_MIGRATE_FROM, XVM_ACTION_META_DATA,
-        XVM_ACTION_USAGE, XVM_ACTION_VERSION, XVM_ACTION_HOOK, XVM_ACTION_INSTALL_GUARD,
-        XVM_ACTION_UNINSTALL_GUARD,
-    };
-
-    for (gsize i = 0; i < G_N_ELEMENTS(actions); i++)
-        g_assert_cmpint(xvm_action_from_string(xvm_action_name(actions[i])), ==, actions[i]);
+    for (int a = XVM_ACTION_UNKNOWN + 1; a < XVM_ACTION_COUNT; a++)
+        g_assert_cmpint(xvm_action_from_string(xvm_action_name(a)), ==, a);
     g_assert_cmpstr(xvm_action_name((XvmAction) 999), ==, "unknown");
+}
+
+static gboolean
+advertised(const char *name)
+{
+    for (gsize i = 0; i < xvm_metadata_action_count; i++) {
+        if (strcmp(xvm_metadata_action_table[i].name, name) == 0)
+            return TRUE;
+    }
+    return FALSE;
+}
+
+/* The action list is meta-data's: the enum starts with the advertised
+ * actions in meta-data's order; the by-hand ones follow and are not
+ * advertised. */
+static void
+test_action_list_is_metadata(void)
+{
+    g_assert_cmpuint(xvm_metadata_action_count, <, XVM_ACTION_COUNT);
+    for (gsize i = 0; i < xvm_metadata_action_count; i++)
+        g_assert_cmpstr(xvm_action_name((XvmAction) (i + 1)), ==,
+                        xvm_metadata_action_table[i].name);
+    for (int a = (int) xvm_metadata_action_count + 1; a < XVM_ACTION_COUNT; a++)
+        g_assert_false(advertised(xvm_action_name(a)));
+}
+
+/* Every action has a row in the properties table, and the dispatch handles
+ * exactly the actions that table says act on a domain. */
+static void
+test_action_props_complete(void)
+{
+    g_assert_cmpint(xvm_action_props(XVM_ACTION_UNKNOWN)->libvirt, ==, XVM_LIBVIRT_UNSET);
+    g_assert_false(xvm_action_handled(XVM_ACTION_UNKNOWN));
+    for (int a = XVM_ACTION_UNKNOWN + 1; a < XVM_ACTION_COUNT; a++) {
+        const XvmActionProps *props = xvm_action_props(a);
+
+        g_test_message("action %s", xvm_action_name(a));
+        g_assert_cmpint(props->libvirt, !=, XVM_LIBVIRT_UNSET);
+        g_assert_cmpint(props->on_domain, ==, xvm_action_handled(a));
+        /* Only an action on a domain can need libvirt. */
+        if (!props->on_domain)
+            g_assert_cmpint(props->libvirt, ==, XVM_LIBVIRT_NEVER);
+    }
+}
+
+/* Which binary runs what: the front never loads libvirt for meta-data, the
+ * hook or validate-all below level 10 (README: where the time goes). */
+static void
+test_action_needs_libvirt(void)
+{
+    g_assert_true(xvm_action_needs_libvirt(XVM_ACTION_MONITOR, 0));
+    g_assert_true(xvm_action_needs_libvirt(XVM_ACTION_STOP, 0));
+    g_assert_false(xvm_action_needs_libvirt(XVM_ACTION_VALIDATE_ALL, 0));
+    g_assert_true(xvm_action_needs_libvirt(XVM_ACTION_VALIDATE_ALL, 10));
+    g_assert_false(xvm_action_needs_libvirt(XVM_ACTION_META_DATA, 10));
+    g_assert_false(xvm_action_needs_libvirt(XVM_ACTION_HOOK, 10));
+    g_assert_false(xvm_action_needs_libvirt(XVM_ACTION_UNKNOWN, 10));
 }
 
 typedef struct {
@@ -122,6 +176,9 @@ main(int argc, char **argv)
     for (gsize i = 0; i < G_N_ELEMENTS(name_cases); i++)
         g_test_add_data_func(name_cases[i].path, &name_cases[i], test_action_name);
     g_test_add_func("/xvm/ocf/action/round-trip", test_action_round_trip);
+    g_test_add_func("/xvm/ocf/action/list-is-metadata", test_action_list_is_metadata);
+    g_test_add_func("/xvm/ocf/action/props-complete", test_action_props_complete);
+    g_test_add_func("/xvm/ocf/action/needs-libvirt", test_action_needs_libvirt);
     for (gsize i = 0; i < G_N_ELEMENTS(rc_cases); i++)
         g_test_add_data_func(rc_cases[i].path, &rc_cases[i], test_rc);
     g_test_add_func("/xvm/ocf/rc/out-of-range", test_rc_out_of_range);

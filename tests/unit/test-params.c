@@ -660,7 +660,7 @@ static const ActionTimeout timeout_cases[] = {
     { "/xvm/params/metadata/timeout/monitor", XVM_ACTION_MONITOR, 30000 },
     { "/xvm/params/metadata/timeout/migrate_to", XVM_ACTION_MIGRATE_TO, 120000 },
     { "/xvm/params/metadata/timeout/migrate_from", XVM_ACTION_MIGRATE_FROM, 60000 },
-    { "/xvm/params/metadata/timeout/validate-all", XVM_ACTION_VALIDATE, 10000 },
+    { "/xvm/params/metadata/timeout/validate-all", XVM_ACTION_VALIDATE_ALL, 10000 },
     { "/xvm/params/metadata/timeout/meta-data", XVM_ACTION_META_DATA, 5000 },
     /* Not advertised: 0, so that the request falls back on its own. */
     { "/xvm/params/metadata/timeout/usage", XVM_ACTION_USAGE, 0 },

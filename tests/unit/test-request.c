@@ -135,7 +135,7 @@ static const TimeoutCase timeout_cases[] = {
       FALSE },
     { "/xvm/request/timeout/missing/migrate_from", XVM_ACTION_MIGRATE_FROM, NULL, 60000,
       TRUE, FALSE },
-    { "/xvm/request/timeout/missing/validate", XVM_ACTION_VALIDATE, NULL, 10000, TRUE,
+    { "/xvm/request/timeout/missing/validate", XVM_ACTION_VALIDATE_ALL, NULL, 10000, TRUE,
       FALSE },
     { "/xvm/request/timeout/missing/meta-data", XVM_ACTION_META_DATA, NULL, 5000, TRUE,
       FALSE },
@@ -221,7 +221,7 @@ static const IntervalCase interval_cases[] = {
     /* Only a monitor can be a probe. */
     { "/xvm/request/interval/start", XVM_ACTION_START, NULL, 0, FALSE },
     { "/xvm/request/interval/stop", XVM_ACTION_STOP, "0", 0, FALSE },
-    { "/xvm/request/interval/validate", XVM_ACTION_VALIDATE, NULL, 0, FALSE },
+    { "/xvm/request/interval/validate", XVM_ACTION_VALIDATE_ALL, NULL, 0, FALSE },
 };
 
 static void
@@ -265,7 +265,7 @@ test_check_level(gconstpointer data)
     const LevelCase *c = data;
     g_autofree char *var = c->level ? g_strconcat("OCF_CHECK_LEVEL=", c->level, NULL) : NULL;
     const char *envp[] = { var, NULL };
-    g_autoptr(XvmRequest) req = request_from(XVM_ACTION_VALIDATE, envp);
+    g_autoptr(XvmRequest) req = request_from(XVM_ACTION_VALIDATE_ALL, envp);
 
     g_assert_cmpint(req->check_level, ==, c->check_level);
 }
@@ -275,7 +275,7 @@ static void
 test_check_level_prefixed_ignored(void)
 {
     const char *envp[] = { "OCF_RESKEY_OCF_CHECK_LEVEL=10", NULL };
-    g_autoptr(XvmRequest) req = request_from(XVM_ACTION_VALIDATE, envp);
+    g_autoptr(XvmRequest) req = request_from(XVM_ACTION_VALIDATE_ALL, envp);
 
     g_assert_cmpint(req->check_level, ==, 0);
 }

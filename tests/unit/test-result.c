@@ -32,7 +32,7 @@ static const struct {
     [COL_STOP] = { "stop", XVM_ACTION_STOP, FALSE },
     [COL_PROBE] = { "probe", XVM_ACTION_MONITOR, TRUE },
     [COL_MONITOR] = { "monitor", XVM_ACTION_MONITOR, FALSE },
-    [COL_VALIDATE] = { "validate", XVM_ACTION_VALIDATE, FALSE },
+    [COL_VALIDATE] = { "validate", XVM_ACTION_VALIDATE_ALL, FALSE },
     [COL_MIGRATE_TO] = { "migrate_to", XVM_ACTION_MIGRATE_TO, FALSE },
     [COL_MIGRATE_FROM] = { "migrate_from", XVM_ACTION_MIGRATE_FROM, FALSE },
 };

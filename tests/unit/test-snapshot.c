@@ -313,7 +313,7 @@ static void
 test_validate_refuses_force_stop(Fx *fx, gconstpointer data G_GNUC_UNUSED)
 {
     xvm_env_set(fx->env, "OCF_RESKEY_force_stop", "true");
-    g_assert_cmpint(run(fx, XVM_ACTION_VALIDATE), ==, XVM_OCF_ERR_CONFIGURED);
+    g_assert_cmpint(run(fx, XVM_ACTION_VALIDATE_ALL), ==, XVM_OCF_ERR_CONFIGURED);
     g_assert_nonnull(strstr(fx->error->message, "force_stop"));
 }
 
@@ -322,7 +322,7 @@ test_relative_snapshot_ignored(Fx *fx, gconstpointer data G_GNUC_UNUSED)
 {
     xvm_env_set(fx->env, "OCF_RESKEY_snapshot", "snap");
     set_running(fx);
-    g_assert_cmpint(run(fx, XVM_ACTION_VALIDATE), ==, XVM_OCF_ERR_CONFIGURED);
+    g_assert_cmpint(run(fx, XVM_ACTION_VALIDATE_ALL), ==, XVM_OCF_ERR_CONFIGURED);
     g_assert_nonnull(strstr(fx->error->message, "not an absolute directory"));
     g_assert_cmpint(run(fx, XVM_ACTION_STOP), ==, XVM_OCF_SUCCESS);
     g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_SAVE), ==, 0);
