@@ -1,16 +1,27 @@
 #!/bin/bash
-# lab.sh: a two-node libvirt + corosync + Pacemaker lab on one machine.
+# lab.sh: a libvirt + corosync + Pacemaker lab of up to three nodes on one
+# machine.
 #
-#   lab.sh up [--nodes 1|2] [--no-cluster]   build the nodes and wait for quorum
-#   lab.sh down [--purge]                     stop everything this lab started
-#   lab.sh exec NODE CMD...                   run CMD inside NODE
-#   lab.sh virsh NODE ARGS...                 virsh -c qemu:///system ARGS in NODE
-#   lab.sh crash NODE                         SIGKILL the node's PID 1
-#   lab.sh boot NODE                          bring a crashed node back
+#   lab.sh up [--nodes 1|2|3] [--no-cluster] [--fencing] [--lockd]
+#                                   build the nodes and wait for quorum
+#   lab.sh down [--purge]           stop everything this lab started
+#   lab.sh exec NODE CMD...         run CMD inside NODE
+#   lab.sh virsh NODE ARGS...       virsh -c qemu:///system ARGS in NODE
+#   lab.sh crash NODE               SIGKILL the node's PID 1
+#   lab.sh boot [--no-wait] NODE    bring a crashed node back
+#   lab.sh cut NODE / heal NODE     unplug / replug NODE's network cable
+#   lab.sh fence-log                what the fence device did, one line each
 #   lab.sh status
 #
+# --fencing: stonith-enabled=true with a real fence device, fence_xvmlab
+# (tests/lab/fence_xvmlab), which asks a fence daemon on the host (it alone
+# sees every node's PID namespace) to kill a node's namespace.  --lockd:
+# virtlockd on every node, leases on $LAB_DIR/shared/lockspace, so that
+# libvirt itself refuses a second start of a guest whose disk is in use.
+#
 # A node (lab-notes §4) is a network namespace (pinned by `ip netns add`,
-# veth 169.254.100.N/24 between the two) plus its own mount, UTS, IPC and
+# eth0 169.254.100.N/24, cabled to a bridge in a switch namespace) plus its
+# own mount, UTS, IPC and
 # PID namespaces whose PID 1 is a generated init script.  That init gives the
 # node private /run, /dev/shm and /sys and bind-mounts per-node copies of the
 # state libvirt, corosync and Pacemaker keep on disk, so two daemons of each
@@ -42,7 +53,7 @@ default_netns_prefix() {
         echo "xvm$(cksum <<<"$LAB_DIR" | cut -d' ' -f1 | cut -c1-6)-"
     fi
 }
-readonly ALL_NODES=(node1 node2)
+readonly ALL_NODES=(node1 node2 node3)
 readonly NODE_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 readonly SUBNET=169.254.100
 
@@ -151,7 +162,7 @@ random_hex32() { od -An -tx1 -N16 /dev/urandom | tr -d ' \n'; }
 as_uuid() { local h=$1; printf '%s-%s-%s-%s-%s\n' "${h:0:8}" "${h:8:4}" "${h:12:4}" "${h:16:4}" "${h:20:12}"; }
 
 write_libvirt_conf() {
-    local dir=$1 machine_id=$2
+    local dir=$1 machine_id=$2 lockd=$3
     # TCP without auth on the namespaces' link-local addresses only.  A
     # distinct host_uuid per node, or libvirt refuses "migration to the same
     # host".  Warnings and errors go to the node's own /var/log.
@@ -172,6 +183,16 @@ security_driver = "none"
 dynamic_ownership = 0
 remember_owner = 0
 cgroup_controllers = [ ]
+EOF
+    ((lockd)) || return 0
+    # Leases through virtlockd, kept as files in one lockspace that every
+    # node sees at the same path (one kernel, so fcntl locks taken by one
+    # node's virtlockd hold against every other node's).
+    echo 'lock_manager = "lockd"' >>"$dir/qemu.conf"
+    cat >"$dir/qemu-lockd.conf" <<EOF
+auto_disk_leases = 1
+require_lease_for_disks = 1
+file_lockspace_dir = "$LAB_DIR/shared/lockspace"
 EOF
 }
 
@@ -237,7 +258,7 @@ install_agent_link() {
 
 # Fresh per-node state: copies of the host's directories, our configs.
 prepare_node_fs() {
-    local node=$1 count=$2
+    local node=$1 count=$2 lockd=$3 fencing=$4
     local fs machine_id
     fs="$(node_dir "$node")/fs"
     rm -rf "$fs"
@@ -245,7 +266,7 @@ prepare_node_fs() {
     machine_id=$(random_hex32)
 
     cp -a /etc/libvirt "$fs/etc-libvirt"
-    write_libvirt_conf "$fs/etc-libvirt" "$machine_id"
+    write_libvirt_conf "$fs/etc-libvirt" "$machine_id" "$lockd"
     cp -a /etc/corosync "$fs/etc-corosync"
     write_corosync_conf "$fs/etc-corosync/corosync.conf" "$count"
     mkdir -p "$fs/var-lib-libvirt" "$fs/var-cache-libvirt" "$fs/var-lib-corosync"
@@ -272,6 +293,13 @@ prepare_node_fs() {
     chmod 644 "$fs/hosts" "$fs/hostname" "$fs/machine-id"
 
     cp -a /usr/lib/ocf/resource.d "$fs/ocf-resource.d"
+
+    # The fence agent must be in /usr/sbin, where the fencer looks; the
+    # node's init lays this directory over the host's /usr/sbin.
+    if ((fencing)); then
+        mkdir -p "$fs/sbin-extra"
+        install -m 755 "$(dirname "$SELF")/fence_xvmlab" "$fs/sbin-extra/fence_xvmlab"
+    fi
 }
 
 # ------------------------------------------------------------- node init
@@ -310,6 +338,10 @@ for m in "${mounts[@]}"; do
     mkdir -p "${m#*:}" 2>/dev/null || true
     mount --bind "$fs/${m%%:*}" "${m#*:}"
 done
+# Extra programs (the fence agent) over /usr/sbin, read-only, this node only.
+if [[ -d $fs/sbin-extra ]]; then
+    mount -t overlay overlay -o "lowerdir=$fs/sbin-extra:/usr/sbin" /usr/sbin
+fi
 hostname "$node"
 touch "$ready"
 echo "init: ready"
@@ -324,19 +356,29 @@ EOF
     chmod 755 "$dir/init.sh"
 }
 
+# The switch: a namespace holding one bridge; each node's eth0 is a veth
+# whose other end, port pN, is plugged into it.  Unplugging a port (cut)
+# is a network partition that a node sees as carrier loss.
+switch_netns() { printf '%sswitch\n' "$NETNS_PREFIX"; }
+switch_port() { printf 'p%s\n' "${1#node}"; }
+
 ensure_netns() {
-    local n ns
+    local n ns sw
+    sw=$(switch_netns)
+    [[ -e /run/netns/$sw ]] || ip netns add "$sw"
+    if ! ip -n "$sw" link show br0 >/dev/null 2>&1; then
+        # No STP, no forward delay: a port forwards as soon as it is up.
+        ip -n "$sw" link add br0 type bridge stp_state 0 forward_delay 0
+    fi
+    ip -n "$sw" link set br0 up
     for n in "${ALL_NODES[@]}"; do
         ns=$(node_netns "$n")
         [[ -e /run/netns/$ns ]] || ip netns add "$ns"
-    done
-    local ns1 ns2
-    ns1=$(node_netns node1); ns2=$(node_netns node2)
-    if ! ip -n "$ns1" link show eth0 >/dev/null 2>&1; then
-        ip link add eth0 netns "$ns1" type veth peer name eth0 netns "$ns2"
-    fi
-    for n in "${ALL_NODES[@]}"; do
-        ns=$(node_netns "$n")
+        if ! ip -n "$ns" link show eth0 >/dev/null 2>&1; then
+            ip link add eth0 netns "$ns" type veth peer name "$(switch_port "$n")" netns "$sw"
+        fi
+        ip -n "$sw" link set "$(switch_port "$n")" master br0
+        ip -n "$sw" link set "$(switch_port "$n")" up
         ip -n "$ns" addr replace "$(node_addr "$n")/24" dev eth0
         ip -n "$ns" link set lo up
         ip -n "$ns" link set eth0 up
@@ -363,7 +405,7 @@ start_init() {
     local i c
     for ((i = 0; i < 200; i++)); do
         for c in $(cat "/proc/$upid/task/$upid/children" 2>/dev/null || true); do
-            if grep -qF "$dir/init.sh $node" <<<"$(tr '\0' ' ' <"/proc/$c/cmdline" 2>/dev/null || true)"; then
+            if grep -qF "$dir/init.sh $node" <<<"$(tr '\0' ' ' 2>/dev/null <"/proc/$c/cmdline" || true)"; then
                 pid=$c
                 break
             fi
@@ -383,6 +425,7 @@ start_init() {
 start_libvirt() {
     local node=$1
     node_spawn "$node" virtlogd -d
+    [[ $(state_get lockd) == 1 ]] && node_spawn "$node" virtlockd -d
     node_spawn "$node" libvirtd -d --listen
 }
 
@@ -474,6 +517,7 @@ stop_daemons() {
     for node in "${nodes[@]}"; do destroy_all_domains "$node" & done
     wait
     stop_daemon_everywhere /run/libvirtd.pid 15 "${nodes[@]}"
+    stop_daemon_everywhere /run/virtlockd.pid 10 "${nodes[@]}"
     stop_daemon_everywhere /run/virtlogd.pid 10 "${nodes[@]}"
 }
 
@@ -520,6 +564,8 @@ delete_netns() {
         ns=$(node_netns "$n")
         [[ -e /run/netns/$ns ]] && ip netns del "$ns"
     done
+    ns=$(switch_netns)
+    [[ -e /run/netns/$ns ]] && ip netns del "$ns"
     return 0
 }
 
@@ -531,6 +577,97 @@ unmount_leftovers() {
         log "unmounting leftover $(printf '%b' "$m")"
         umount -l "$(printf '%b' "$m")" || true
     done
+}
+
+# ----------------------------------------------------------- fencing
+
+# The fence daemon: the host side of fence_xvmlab.  A node cannot see, let
+# alone kill, another node's PID namespace; the host can.  fence_xvmlab
+# drops a request file "ACTION NODE" into run/fence/ and waits for the
+# answer file "RC TEXT"; the daemon polls that directory.  Every action that
+# changes a node is logged to run/fence/log ("EPOCH ACTION NODE RC").
+fence_dir() { printf '%s/run/fence\n' "$LAB_DIR"; }
+
+# fence_action ACTION NODE: do it; print "RC TEXT" (fence-agents codes:
+# 0 done / on, 2 off for status, 1 failed).
+fence_action() {
+    local action=$1 node=$2 n known=0
+    for n in $(lab_nodes); do [[ $n == "$node" ]] && known=1; done
+    ((known)) || { echo "1 unknown node '$node'"; return 0; }
+    case $action in
+    status)
+        if node_alive "$node"; then echo "0 $node is on"; else echo "2 $node is off"; fi ;;
+    off)
+        kill_init "$node"
+        echo "0 $node is off (its namespace was killed)" ;;
+    on | reboot)
+        [[ $action == reboot ]] && kill_init "$node"
+        # Booting takes seconds and the fencer needs only "off" to be sure;
+        # the node boots in the background and rejoins when it can.
+        node_alive "$node" || setsid "$SELF" boot --no-wait "$node" \
+            </dev/null >>"$(fence_dir)/boot.log" 2>&1 9>&- &
+        echo "0 $node was turned off and is booting" ;;
+    *) echo "1 unsupported action '$action'" ;;
+    esac
+}
+
+cmd_fenced() {
+    local dir f id action node answer
+    dir=$(fence_dir)
+    mkdir -p "$dir"
+    echo $$ >"$LAB_DIR/run/fenced.pid"
+    trap 'exit 0' TERM
+    while :; do
+        for f in "$dir"/req.*; do
+            [[ -e $f ]] || continue
+            id=${f##*/req.}
+            read -r action node <"$f" || true
+            rm -f "$f"
+            answer=$(fence_action "$action" "$node")
+            [[ $action == status ]] || printf '%s %s %s %s\n' "$EPOCHREALTIME" "$action" "$node" "${answer%% *}" >>"$dir/log"
+            printf '%s\n' "$answer" >"$dir/.done.$id"
+            mv -f "$dir/.done.$id" "$dir/done.$id"
+        done
+        sleep 0.1
+    done
+}
+
+start_fenced() {
+    mkdir -p "$(fence_dir)"
+    : >>"$(fence_dir)/log"
+    setsid "$SELF" fenced </dev/null >>"$(fence_dir)/daemon.log" 2>&1 9>&- &
+    wait_until 5 test -s "$LAB_DIR/run/fenced.pid" || die "the fence daemon did not start"
+}
+
+stop_fenced() {
+    local pid
+    [[ -r $LAB_DIR/run/fenced.pid ]] || return 0
+    pid=$(<"$LAB_DIR/run/fenced.pid")
+    if [[ $pid =~ ^[0-9]+$ ]] && grep -qF "$SELF fenced" <<<"$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)"; then
+        kill -TERM "$pid" 2>/dev/null || true
+        wait_until 5 test ! -e "/proc/$pid" || kill -KILL "$pid" 2>/dev/null || true
+    fi
+    rm -f "$LAB_DIR/run/fenced.pid"
+}
+
+# The cluster's fence device and stonith-enabled=true; then wait until the
+# device runs, so that a scenario never meets a cluster that cannot fence.
+# Pacemaker's reboots become "off": a fenced node stays down until the
+# scenario boots it, so where its guests are recovered does not depend on
+# how fast it comes back.
+configure_fencing() {
+    local node=$1 hosts
+    hosts=$(lab_nodes | tr '\n' ' ')
+    node_exec "$node" pcs stonith create fence-lab fence_xvmlab lab_dir="$LAB_DIR" \
+        pcmk_host_list="${hosts% }" pcmk_reboot_action=off op monitor interval=60s >/dev/null \
+        || die "pcs stonith create fence-lab failed"
+    node_exec "$node" pcs property set stonith-enabled=true >/dev/null \
+        || die "cannot set stonith-enabled=true"
+    wait_until 60 fence_device_started "$node" || die "fence device fence-lab did not start"
+}
+
+fence_device_started() {
+    [[ $(xmllint --xpath "string(//resources/resource[@id='fence-lab']/@role)" - <<<"$(crm_mon_xml "$1")" 2>/dev/null) == Started ]]
 }
 
 # ------------------------------------------------------------ subcommands
@@ -565,20 +702,24 @@ boot_node() {
 }
 
 cmd_up() {
-    local count=2 cluster=1
+    local count=2 cluster=1 fencing=0 lockd=0
     while (($#)); do
         case $1 in
         --nodes) count=${2:?}; shift ;;
         --no-cluster) cluster=0 ;;
-        *) die "usage: lab.sh up [--nodes 1|2] [--no-cluster]" ;;
+        --fencing) fencing=1 ;;
+        --lockd) lockd=1 ;;
+        *) die "usage: lab.sh up [--nodes 1|2|3] [--no-cluster] [--fencing] [--lockd]" ;;
         esac
         shift
     done
-    [[ $count == 1 || $count == 2 ]] || die "--nodes must be 1 or 2"
+    [[ $count == 1 || $count == 2 || $count == 3 ]] || die "--nodes must be 1, 2 or 3"
+    ((cluster || !fencing)) || die "--fencing needs the cluster"
     lock
     if lab_is_up; then
-        [[ $(state_get nodes) == "$count" && $(state_get cluster) == "$cluster" ]] \
-            || die "the lab is up with nodes=$(state_get nodes) cluster=$(state_get cluster); 'lab.sh down' first"
+        [[ $(state_get nodes) == "$count" && $(state_get cluster) == "$cluster" &&
+            $(state_get fencing) == "$fencing" && $(state_get lockd) == "$lockd" ]] \
+            || die "the lab is up with $(tr '\n' ' ' <"$LAB_DIR/run/state"); 'lab.sh down' first"
         log "already up ($(lab_nodes | tr '\n' ' ')); 'lab.sh down' first to rebuild"
         return 0
     fi
@@ -586,7 +727,9 @@ cmd_up() {
     start=$(now)
     cleanup_all quiet
     mkdir -p "$LAB_DIR"/{run,shared,serial,nodes}
-    printf 'nodes=%s\ncluster=%s\n' "$count" "$cluster" >"$LAB_DIR/run/state"
+    printf 'nodes=%s\ncluster=%s\nfencing=%s\nlockd=%s\n' "$count" "$cluster" "$fencing" "$lockd" \
+        >"$LAB_DIR/run/state"
+    ((lockd)) && mkdir -p "$LAB_DIR/shared/lockspace"
     check_host
     local nodes=("${ALL_NODES[@]:0:count}")
 
@@ -595,7 +738,7 @@ cmd_up() {
         mkdir -p "$(node_dir "$node")"
         : >"$(node_dir "$node")/init.log"
         : >"$(node_dir "$node")/daemons.log"
-        prepare_node_fs "$node" "$count"
+        prepare_node_fs "$node" "$count" "$lockd" "$fencing"
         install_agent_link "$(node_dir "$node")/fs/ocf-resource.d"
     done
     for node in "${nodes[@]}"; do start_init "$node"; done
@@ -609,11 +752,18 @@ cmd_up() {
         wait_cluster 60 "${nodes[@]}"
         log "cluster quorate with ${nodes[*]} online"
     fi
+    if ((fencing)); then
+        start_fenced
+        configure_fencing node1
+        log "fencing on: fence-lab (fence_xvmlab) started"
+    fi
     log "up in $(elapsed "$start") s"
 }
 
 cmd_boot() {
-    local node=${1:?usage: lab.sh boot NODE}
+    local wait=1
+    [[ ${1:-} == --no-wait ]] && { wait=0; shift; }
+    local node=${1:?usage: lab.sh boot [--no-wait] NODE}
     valid_node "$node"
     lock
     [[ -r $LAB_DIR/run/state ]] || die "the lab is not up"
@@ -628,6 +778,7 @@ cmd_boot() {
     wait_until 20 libvirt_ready "$node" || die "$node: libvirtd not answering"
     if [[ $(state_get cluster) == 1 ]]; then
         start_cluster_daemons "$node"
+        ((wait)) || { log "$node booting (not waiting for the cluster)"; return 0; }
         local alive=() n
         for n in $(lab_nodes); do node_alive "$n" && alive+=("$n"); done
         wait_cluster 60 "${alive[@]}"
@@ -645,9 +796,11 @@ cmd_crash() {
 }
 
 # Tear down everything this lab started; safe when nothing runs and after a
-# half-started lab.  Leaves LAB_DIR.
+# half-started lab.  Leaves LAB_DIR.  The fence daemon goes first: a node
+# stopped on purpose must not be fenced and rebooted behind our back.
 cleanup_all() {
     local quiet=${1:-} node alive=()
+    stop_fenced
     for node in "${ALL_NODES[@]}"; do node_alive "$node" && alive+=("$node"); done
     ((${#alive[@]})) && stop_daemons "${alive[@]}"
     for node in "${ALL_NODES[@]}"; do kill_init "$node"; done
@@ -682,7 +835,7 @@ cmd_status() {
     if [[ ! -r $LAB_DIR/run/state ]]; then
         echo "lab: down"
     else
-        echo "lab: nodes=$(state_get nodes) cluster=$(state_get cluster) dir=$LAB_DIR"
+        echo "lab: nodes=$(state_get nodes) cluster=$(state_get cluster) fencing=$(state_get fencing) lockd=$(state_get lockd) dir=$LAB_DIR"
     fi
     for node in "${ALL_NODES[@]}"; do
         if pid=$(node_pid "$node"); then
@@ -702,6 +855,16 @@ cmd_status() {
     done
 }
 
+# cut NODE / heal NODE: unplug or replug NODE's cable at the switch.
+cmd_cable() {
+    local state=$1 node=${2:?usage: lab.sh cut|heal NODE}
+    valid_node "$node"
+    ip -n "$(switch_netns)" link set "$(switch_port "$node")" "$state"
+    log "$node's cable is $state"
+}
+
+cmd_fence_log() { cat "$(fence_dir)/log" 2>/dev/null || true; }
+
 cmd_exec() {
     local node=${1:?usage: lab.sh exec NODE CMD...}; shift
     valid_node "$node"
@@ -718,6 +881,8 @@ cmd_virsh() {
 main() {
     [[ $LAB_DIR == /* ]] || LAB_DIR=$PWD/$LAB_DIR
     LAB_DIR=${LAB_DIR%/}
+    # The fence daemon runs this script again (boot): same lab, same agent.
+    export LAB_DIR LAB_AGENT
     NETNS_PREFIX=${XVM_LAB_NETNS_PREFIX:-$(default_netns_prefix)}
     local cmd=${1:-}
     (($#)) && shift
@@ -729,7 +894,11 @@ main() {
     exec) cmd_exec "$@" ;;
     virsh) cmd_virsh "$@" ;;
     status) cmd_status "$@" ;;
-    *) sed -n '2,10s/^# \{0,1\}//p' "$SELF" >&2; exit 2 ;;
+    cut) cmd_cable down "$@" ;;
+    heal) cmd_cable up "$@" ;;
+    fence-log) cmd_fence_log ;;
+    fenced) cmd_fenced ;;
+    *) sed -n '2,16s/^# \{0,1\}//p' "$SELF" >&2; exit 2 ;;
     esac
 }
 

@@ -32,7 +32,11 @@ export LAB_DIR=${LAB_DIR:-/tmp/xvm-lab}
 AGENT=${AGENT:-ocf:xvm:domain}
 MAX_GAP_S=${MAX_GAP_S:-1.5}
 MAX_DOWNTIME_MS=${MAX_DOWNTIME_MS:-500}
-NODES=(node1 node2)
+# The lab's nodes, as lab.sh brought them up (two unless up --nodes N).
+NODES=()
+_lab_nodes=$(sed -n 's/^nodes=//p' "$LAB_DIR/run/state" 2>/dev/null || true)
+for ((_i = 1; _i <= ${_lab_nodes:-2}; _i++)); do NODES+=("node$_i"); done
+unset _i _lab_nodes
 
 # ------------------------------------------------------------------ TAP
 

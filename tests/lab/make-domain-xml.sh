@@ -1,6 +1,6 @@
 #!/bin/bash
 # make-domain-xml.sh NAME OUTFILE [--ignore-acpi] [--slow-shutdown N]
-#                    [--memory-mib M] [--dirty-mib N]
+#                    [--memory-mib M] [--dirty-mib N] [--disk]
 #
 # Writes a libvirt domain XML for the lab guest built by
 # guest/build-guest.sh (kernel and initrd taken from $GUEST_DIR, default
@@ -16,13 +16,18 @@
 #   and both nodes agree on the domain's identity.
 # - no disk, no NIC, no USB, no balloon, no guest agent channel: nothing to
 #   slow boot or migration, and `virsh shutdown` always means ACPI.
+# - --disk: one 1 MiB raw disk, $LAB_DIR/shared/disks/NAME.img (created if
+#   missing, never overwritten), writable and not shareable, so that a lock
+#   manager takes an exclusive lease on it.  cache='none': the file is on
+#   one filesystem every node sees, and with no host cache libvirt knows a
+#   live migration cannot lose writes (it refuses one otherwise).
 # - on_reboot/on_crash destroy: a guest that panics (panic=-1 reboots) shows
 #   up as stopped instead of silently boot-looping.
 set -euo pipefail
 shopt -s inherit_errexit
 
 usage() {
-    echo "usage: $0 NAME OUTFILE [--ignore-acpi] [--slow-shutdown N] [--memory-mib M] [--dirty-mib N]" >&2
+    echo "usage: $0 NAME OUTFILE [--ignore-acpi] [--slow-shutdown N] [--memory-mib M] [--dirty-mib N] [--disk]" >&2
     exit 2
 }
 
@@ -47,13 +52,14 @@ domain_uuid() { uuid5 6ba7b810-9dad-11d1-80b4-00c04fd430c8 "$1.xvm-lab.invalid";
 main() {
     [[ $# -ge 2 ]] || usage
     local name=$1 out=$2; shift 2
-    local ignore_acpi=0 slow_shutdown=0 memory=128 dirty=0
+    local ignore_acpi=0 slow_shutdown=0 memory=128 dirty=0 disk=0
     while (($#)); do
         case $1 in
         --ignore-acpi) ignore_acpi=1 ;;
         --slow-shutdown) slow_shutdown=${2:?}; shift ;;
         --memory-mib) memory=${2:?}; shift ;;
         --dirty-mib) dirty=${2:?}; shift ;;
+        --disk) disk=1 ;;
         *) usage ;;
         esac
         shift
@@ -79,6 +85,20 @@ main() {
     ((slow_shutdown)) && cmdline+=" xvm.slow_shutdown=$slow_shutdown"
     ((dirty)) && cmdline+=" xvm.dirty_mib=$dirty"
 
+    local disk_xml=""
+    if ((disk)); then
+        local img
+        mkdir -p "$lab_dir/shared/disks"
+        img="$(cd "$lab_dir/shared/disks" && pwd)/$name.img"
+        [[ -e $img ]] || truncate -s 1M "$img"
+        disk_xml="    <disk type='file' device='disk'>
+      <driver name='qemu' type='raw' cache='none'/>
+      <source file='$img'/>
+      <target dev='vda' bus='virtio'/>
+    </disk>
+"
+    fi
+
     local tmp
     tmp=$(mktemp "$out.XXXXXX")
     cat >"$tmp" <<EOF
@@ -103,7 +123,7 @@ main() {
   <devices>
     <emulator>/usr/bin/qemu-system-x86_64</emulator>
     <controller type='usb' model='none'/>
-    <serial type='file'>
+${disk_xml}    <serial type='file'>
       <source path='$serial' append='on'/>
       <target port='0'/>
     </serial>

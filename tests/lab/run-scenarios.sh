@@ -8,6 +8,10 @@
 # Environment: LAB_DIR, AGENT (default ocf:xvm:domain), LAB_AGENT (the
 # binary behind ocf:xvm:domain), KEEP_LAB=1 to leave the lab up afterwards.
 #
+# A scenario names the lab it needs in a line "# lab: OPTIONS" (lab.sh up
+# options; default --nodes 2); the lab is rebuilt when the next scenario
+# needs another one, so scenarios run in number order, two-node ones first.
+#
 # Output: each scenario's TAP, then one line per scenario with its duration
 # and counts, then the plain line "N passed, N failed" (a SKIP counts as
 # neither and is listed separately).  Exit status 1 if anything failed.
@@ -30,15 +34,17 @@ since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'; 
 passed=0 failed=0
 skipped=()
 summary=()
-lab_is_down=0
+lab_is_down=1
+lab_opts=""
 
-# lab_down: take the lab down (unless KEEP_LAB=1); a lab.sh down that fails
+# lab_down [rebuild]: take the lab down (unless KEEP_LAB=1 and this is the
+# end, not a rebuild for other options); a lab.sh down that fails
 # leaves daemons or namespaces behind, and is a failure.
 lab_down() {
     local t out rc=0
     ((lab_is_down == 0)) || return 0
     lab_is_down=1
-    if [[ ${KEEP_LAB:-0} == 1 ]]; then
+    if [[ ${KEEP_LAB:-0} == 1 && ${1:-} != rebuild ]]; then
         echo "# KEEP_LAB=1: leaving the lab up ($LAB_SH down to stop it)"
         return 0
     fi
@@ -74,6 +80,27 @@ select_scenarios() {
         [[ -n $f ]] || { echo "no scenario $n in $HERE/scenarios" >&2; return 1; }
         printf '%s\n' "$f"
     done
+}
+
+# lab_for FILE: the lab.sh up options scenario FILE asks for.
+lab_for() {
+    local o
+    o=$(sed -n 's/^# lab: //p' "$1" | head -n1)
+    echo "${o:---nodes 2}"
+}
+
+# lab_up OPTIONS: bring the lab up with OPTIONS, taking down first a lab
+# that is up with other ones.
+lab_up() {
+    local t
+    [[ $lab_is_down == 1 || $lab_opts != "$1" ]] || return 0
+    lab_down rebuild || setup_failed "take the lab down to rebuild it with $1"
+    t=$(now)
+    # shellcheck disable=SC2086 # options, split on purpose
+    "$LAB_SH" up $1 2>&1 | sed 's/^/# /' || setup_failed "bring the lab up (lab.sh up $1)"
+    lab_is_down=0
+    lab_opts=$1
+    echo "# lab up ($1): $(since "$t") s"
 }
 
 # A setup step that fails counts as a failed test, loudly.  (The lab goes
@@ -142,12 +169,11 @@ main() {
         || setup_failed "build the guest (guest/build-guest.sh)"
     echo "# guest build: $(since "$t") s"
 
-    t=$(now)
-    "$LAB_SH" up 2>&1 | sed 's/^/# /' || setup_failed "bring the lab up (lab.sh up)"
-    echo "# lab up: $(since "$t") s"
-
     local file
-    while IFS= read -r file; do run_one "$file"; done <<<"$files"
+    while IFS= read -r file; do
+        lab_up "$(lab_for "$file")"
+        run_one "$file"
+    done <<<"$files"
     lab_down || true
 
     echo "# ---- summary (agent $AGENT)"

@@ -1,0 +1,216 @@
+# lib-cluster.sh: many VMs on the three-node lab with fencing (lab.sh up
+# --nodes 3 --fencing --lockd).  Source it after lib.sh.
+#
+# The census: one sample asks every node which guests run there (one virsh
+# list per node, not one virsh per guest and node), so that tens of guests
+# can be watched every half second.  A guest seen running on two nodes in
+# one sample is checked again at once, asking the nodes in the reverse
+# order: a live migration that switched over between the two questions of
+# the first sample (source asked first, destination second) shows the
+# guest on one node only then, a real second copy on both.
+
+# vm_list PREFIX N: PREFIX1 ... PREFIXN
+vm_list() { local i; for ((i = 1; i <= $2; i++)); do printf '%s%d\n' "$1" "$i"; done; }
+
+# node_guests NODE STATE: the guests in STATE (running or paused) on NODE,
+# one per line; none for a node that is down.  When libvirtd does not
+# answer in 5 s, the QEMUs in the node's process table count as running
+# (they may well be); when that cannot be read either, an observation
+# error: never "none".
+node_guests() {
+    local node=$1 state=$2 out rc=0 st procs
+    st=$(node_state "$node") || return 1
+    [[ $st == up ]] || return 0
+    out=$(lab exec "$node" timeout 5 virsh -q -c qemu:///system list --state-"$state" --name 2>&1) || rc=$?
+    if ((rc == 0)); then
+        sed '/^$/d' <<<"$out"
+        return 0
+    fi
+    if procs=$(lab exec "$node" sh -c \
+            'for p in /proc/[0-9]*; do tr "\0" " " <$p/cmdline 2>/dev/null; echo; done' 2>&1) \
+        && [[ -n $procs ]]; then
+        [[ $state == running ]] || return 0
+        sed -n 's/.*-name guest=\([^,]*\),.*/\1/p' <<<"$procs"
+        return 0
+    fi
+    st=$(node_state "$node") || return 1
+    [[ $st == up ]] || return 0
+    observe_error "cannot list guests on $node: virsh: exit $rc: ${out//$'\n'/ }; process table: ${procs//$'\n'/ }"
+    return 1
+}
+
+# census [reverse]: one line "node1:a,b node2: node3:c", or an observation
+# error.
+census() {
+    local nodes=("${NODES[@]}") n g out=()
+    [[ ${1:-} == reverse ]] && nodes=($(printf '%s\n' "${NODES[@]}" | tac))
+    for n in "${nodes[@]}"; do
+        g=$(node_guests "$n" running) || return 1
+        out+=("$n:$(tr '\n' ',' <<<"$g" | sed 's/,$//')")
+    done
+    echo "${out[*]}"
+}
+
+# doubles CENSUS: the guests that CENSUS shows on more than one node.
+doubles() {
+    tr ' ' '\n' <<<"$1" | sed 's/^[^:]*://' | tr ',' '\n' | sed '/^$/d' | sort | uniq -d
+}
+
+# paused_count: how many guests are paused on all nodes together (the
+# destinations of running live migrations, and their sources at the end).
+paused_count() {
+    local n total=0 g
+    for n in "${NODES[@]}"; do
+        g=$(node_guests "$n" paused) || return 1
+        total=$((total + $(sed '/^$/d' <<<"$g" | wc -l)))
+    done
+    echo "$total"
+}
+
+CENSUS_PID=""
+# census_watch_start [with-paused]: sample in the background into
+# $LAB_DIR/scenarios/census.log: "EPOCH CENSUS [paused=N]", "EPOCH ERROR"
+# or "EPOCH DOUBLE guest...".
+census_watch_start() {
+    local file=$LAB_DIR/scenarios/census.log paused=${1:-}
+    : >"$file"
+    : >"$file.errors"
+    (
+        trap 'exit 0' TERM
+        OBS_ERRORS=$file.errors
+        while :; do
+            if c=$(census 2>>"$file.errors"); then
+                d=$(doubles "$c")
+                if [[ -n $d ]] && c2=$(census reverse 2>>"$file.errors"); then
+                    d=$(comm -12 <(echo "$d") <(doubles "$c2"))
+                fi
+                p=""
+                [[ -z $paused ]] || p=" paused=$(paused_count 2>>"$file.errors" || echo '?')"
+                if [[ -n $d ]]; then
+                    printf '%s DOUBLE %s | %s\n' "$EPOCHREALTIME" "$(tr '\n' ' ' <<<"$d")" "$c" >>"$file"
+                else
+                    printf '%s %s%s\n' "$EPOCHREALTIME" "$c" "$p" >>"$file"
+                fi
+            else
+                printf '%s ERROR\n' "$EPOCHREALTIME" >>"$file"
+            fi
+            sleep 0.5
+        done
+    ) &
+    CENSUS_PID=$!
+    at_exit census_watch_kill
+}
+
+census_watch_kill() {
+    [[ -n $CENSUS_PID ]] || return 0
+    kill "$CENSUS_PID" 2>/dev/null || true
+    wait "$CENSUS_PID" 2>/dev/null || true
+    CENSUS_PID=""
+}
+
+# census_watch_stop DESC: stop sampling; not_ok if a guest ever ran on two
+# nodes, if a sample could not be taken, or if there was no sample.
+census_watch_stop() {
+    local file=$LAB_DIR/scenarios/census.log desc=$1 samples errors
+    census_watch_kill
+    samples=$(wc -l <"$file")
+    errors=$(grep -c ' ERROR$' "$file" || true)
+    if grep -q ' DOUBLE ' "$file"; then
+        not_ok "$desc"
+        diag "$(grep ' DOUBLE ' "$file" | head -5)"
+    elif ((samples == 0)); then
+        not_ok "$desc (no sample was taken)"
+    elif ((errors > 0)); then
+        not_ok "$desc ($errors of $samples samples could not be taken)"
+        diag "$(sort -u "$file.errors" | head -5)"
+    else
+        ok "$desc ($samples samples of every node)"
+    fi
+}
+
+# census_max_paused: the most guests seen paused at once while watching.
+census_max_paused() {
+    sed -n 's/.* paused=\([0-9]*\)$/\1/p' "$LAB_DIR/scenarios/census.log" | sort -n | tail -n1
+}
+
+# start_vms PREFIX N [pcs args...]: N guests with a disk each, as
+# resources; wait until all are Started and print heartbeats.
+start_vms() {
+    local prefix=$1 count=$2 vm t out
+    shift 2
+    t=$(now)
+    for vm in $(vm_list "$prefix" "$count"); do
+        uses_vm "$vm"
+        make_vm "$vm" --disk
+        # --unsafe: libvirt calls a disk on a local filesystem unshared and
+        # refuses to migrate it; here every node is one kernel on one
+        # filesystem, so the disk is shared (a real cluster puts it on
+        # storage libvirt recognises as shared).
+        if ! out=$(create_rsc "$vm" migrate_options=--unsafe "$@" 2>&1); then
+            not_ok "create resource $vm"
+            diag "$out"
+            exit 1
+        fi
+    done
+    for vm in $(vm_list "$prefix" "$count"); do
+        if ! wait_for 180 rsc_started "$vm" || ! wait_heartbeat "$vm" 90; then
+            not_ok "resource $vm Started and its guest running"
+            diag "$(pcmk crm_mon -1 2>&1)"
+            exit 1
+        fi
+    done
+    settle
+    printf '# step: %d guests Started and printing heartbeats in %s s\n' "$count" "$(since "$t")"
+}
+
+# placement PREFIX N: "vm1=node1 vm2=node2 ..." as Pacemaker has them.
+placement() {
+    local vm out=()
+    for vm in $(vm_list "$1" "$2"); do out+=("$vm=$(rsc_nodes "$vm")"); done
+    echo "${out[*]}"
+}
+
+# on_node NODE PREFIX N: the guests Pacemaker has on NODE.
+on_node() {
+    local vm
+    for vm in $(vm_list "$2" "$3"); do [[ $(rsc_nodes "$vm") == "$1" ]] && echo "$vm"; done
+    return 0
+}
+
+# off_node NODE PREFIX N: the guests Pacemaker has elsewhere (or nowhere).
+off_node() {
+    local vm
+    for vm in $(vm_list "$2" "$3"); do [[ $(rsc_nodes "$vm") == "$1" ]] || echo "$vm"; done
+    return 0
+}
+
+# each_runs_once PREFIX N DESC: every guest Started on one node, and libvirt
+# runs it there and nowhere else.
+each_runs_once() {
+    local vm bad=() where libvirt
+    for vm in $(vm_list "$1" "$2"); do
+        where=$(rsc_nodes "$vm") || where="?"
+        libvirt=$(vm_running_nodes "$vm") || libvirt="?"
+        rsc_started "$vm" && [[ $where == "$libvirt" && $where != *" "* ]] \
+            || bad+=("$vm: pacemaker '$where', libvirt '$libvirt'")
+    done
+    if ((${#bad[@]} == 0)); then ok "$3"; else not_ok "$3"; diag "${bad[@]}"; fi
+}
+
+# Fencing.  fence_log_since EPOCH: the fence daemon's actions after EPOCH.
+fence_log_since() { lab fence-log | awk -v t="$1" '$1 > t'; }
+
+# forget_fencing: clear Pacemaker's fencing history, once a scenario has
+# checked that what was fenced was expected (it would show as a problem).
+forget_fencing() { pcmk stonith_admin --history '*' --cleanup >/dev/null 2>&1 || true; }
+
+# wait_all_online TIMEOUT: every lab node online in Pacemaker.
+wait_all_online() {
+    _all_online() {
+        local n
+        for n in "${NODES[@]}"; do
+            [[ $(crm_xpath "string(//nodes/node[@name='$n']/@online)") == true ]] || return 1
+        done
+    }
+    wait_for "$1" _all_online
+}
