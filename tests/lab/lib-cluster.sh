@@ -214,3 +214,14 @@ wait_all_online() {
     }
     wait_for "$1" _all_online
 }
+
+# counter_unbroken NAME BOOT_ID: the heartbeats of boot BOOT_ID in NAME's
+# serial log count up by exactly one, line after line (the log is shared
+# by every node, so a live migration shows as one unbroken run); prints
+# "lines=N breaks=B".  Fails when the log cannot be read.
+counter_unbroken() {
+    local lines
+    lines=$(heartbeats "$1") || return 1
+    awk -v b="boot_id=$2" '$2 == b { n = substr($3, 3) + 0; if (c++ && n != p + 1) breaks++; p = n }
+        END { printf "lines=%d breaks=%d\n", c, breaks }' <<<"$lines"
+}
