@@ -3,10 +3,31 @@
  * action that talks to libvirt. */
 #include <stdio.h>
 #include <unistd.h>
+#include <glib.h>
 
+#include "xvm-error.h"
+#include "xvm-helper.h"
 #include "xvm-ocf.h"
+#include "xvm-result.h"
 #include "xvm-run.h"
 #include "xvm-virt.h"
+
+/* Acts only for the front of its own build (lib/xvm-helper.h); the
+ * variable is dropped so that no program the actions run inherits it. */
+static gboolean
+front_is_ours(void)
+{
+    g_autofree char *self = g_file_read_link("/proc/self/exe", NULL);
+    g_autofree char *message =
+        xvm_helper_mismatch_message(self ? self : "domain-virt", XVM_VERSION,
+                                    g_getenv(XVM_HELPER_VERSION_ENV));
+
+    g_unsetenv(XVM_HELPER_VERSION_ENV);
+    if (message == NULL)
+        return TRUE;
+    xvm_helper_print_reason(stderr, g_getenv("OCF_EXIT_REASON_PREFIX"), message);
+    return FALSE;
+}
 
 int
 main(int argc, char **argv)
@@ -23,9 +44,12 @@ main(int argc, char **argv)
     case XVM_ACTION_MIGRATE_TO:
     case XVM_ACTION_MIGRATE_FROM:
         break;
+    case XVM_ACTION_VERSION:
+        /* Asked by the front's --version, which compares the answer. */
+        printf("domain-virt %s\n", XVM_VERSION);
+        return XVM_OCF_SUCCESS;
     case XVM_ACTION_META_DATA:
     case XVM_ACTION_USAGE:
-    case XVM_ACTION_VERSION:
     case XVM_ACTION_HOOK:
     case XVM_ACTION_INSTALL_GUARD:
     case XVM_ACTION_UNINSTALL_GUARD:
@@ -33,6 +57,8 @@ main(int argc, char **argv)
         fprintf(stderr, "ocf-exit-reason:domain-virt runs libvirt actions only; use domain\n");
         return XVM_OCF_ERR_UNIMPLEMENTED;
     }
+    if (!front_is_ours())
+        return xvm_result_rc_for(action, XVM_ERROR_NOT_INSTALLED);
     virt = xvm_virt_libvirt_new();
     rc = xvm_run_ocf_action(action, argc, argv, virt);
     fflush(stdout);
