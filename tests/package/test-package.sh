@@ -245,14 +245,17 @@ cib_has() {   # cib_has FILE XPATH
 check_crm_configure() {
     local cib=$work/crm-cib.xml out rc=0 p='//primitive[@id="vm1"][@class="ocf"][@provider="xvm"][@type="domain"]'
     new_cib "$cib"
+    # README's crmsh command: crmsh does not copy the meta-data's timeouts.
     out=$(CIB_file=$cib crm configure primitive vm1 ocf:xvm:domain params "${vm_params[@]}" \
-              meta allow-migrate=true op monitor interval=10s 2>&1) || rc=$?
+              meta allow-migrate=true op monitor interval=10s timeout=30s \
+              op start timeout=90s op stop timeout=90s \
+              op migrate_to timeout=120s op migrate_from timeout=60s 2>&1) || rc=$?
     printf '%s\n' "$out" | comment
-    check "crm configure primitive vm1 ocf:xvm:domain ... is accepted into a CIB file" \
-        bash -c '[ "$1" = 0 ] && cib_has "$2" "$3/instance_attributes/nvpair[@name=\"config\"][@value=\"/etc/xvm/vm1.xml\"]" &&
+    check "crm configure primitive vm1 ocf:xvm:domain ... is accepted into a CIB file, unwarned" \
+        bash -c '[ "$1" = 0 ] && ! grep -q "smaller than the advised" <<< "$4" && cib_has "$2" "$3/instance_attributes/nvpair[@name=\"config\"][@value=\"/etc/xvm/vm1.xml\"]" &&
                  cib_has "$2" "$3/meta_attributes/nvpair[@name=\"allow-migrate\"][@value=\"true\"]" &&
                  cib_has "$2" "$3/operations/op[@name=\"monitor\"][@interval=\"10s\"]"' \
-        _ "$rc" "$cib" "$p"
+        _ "$rc" "$cib" "$p" "$out"
     rc=0
     out=$(CIB_file=$cib crm configure primitive vm2 ocf:xvm:domain params config=/x.xml no_such_param=1 2>&1) || rc=$?
     check "crmsh refuses a parameter our meta-data does not have" \
