@@ -3,13 +3,13 @@
  * (in about a millisecond; loading libvirt and its 55 libraries alone costs
  * 15 ms), and hands every action that needs libvirt to domain-virt. */
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 #include <glib.h>
 
 #include "xvm-error.h"
+#include "xvm-helper.h"
 #include "xvm-hook.h"
 #include "xvm-metadata.h"
 #include "xvm-ocf.h"
@@ -44,37 +44,36 @@ run_guard_setup(XvmAction action, int argc, char **argv)
     return XVM_OCF_SUCCESS;
 }
 
-/* domain-virt beside this binary (a build tree), else where meson
- * installed it. */
+/* This executable's own file (symlinks resolved), or NULL. */
+static char *
+self_path(void)
+{
+    return g_file_read_link("/proc/self/exe", NULL);
+}
+
 static char *
 virt_agent_path(void)
 {
-    char self[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-    g_autofree char *dir = NULL;
-    char *sibling;
+    g_autofree char *self = self_path();
 
-    if (n > 0) {
-        self[n] = '\0';
-        dir = g_path_get_dirname(self);
-        sibling = g_build_filename(dir, "domain-virt", NULL);
-        if (access(sibling, X_OK) == 0)
-            return sibling;
-        g_free(sibling);
-    }
-    return g_strdup(XVM_VIRT_AGENT_PATH);
+    if (self == NULL)
+        return g_strdup(XVM_VIRT_AGENT_PATH);
+    return xvm_helper_path(self, XVM_AGENT_PATH, XVM_VIRT_AGENT_PATH);
 }
 
 static int
 exec_virt_agent(XvmAction action, char **argv)
 {
     g_autofree char *path = virt_agent_path();
+    g_autofree char *message = NULL;
     int saved;
 
+    /* The helper refuses to act for a front of another build. */
+    g_setenv(XVM_HELPER_VERSION_ENV, XVM_VERSION, TRUE);
     execv(path, argv);
     saved = errno;
-    fprintf(stderr, "ocf-exit-reason:cannot run %s: %s; reinstall the agent\n", path,
-            g_strerror(saved));
+    message = xvm_helper_unrunnable_message(path, saved);
+    xvm_helper_print_reason(stderr, g_getenv("OCF_EXIT_REASON_PREFIX"), message);
     /* The one table decides (5 for start and validate-all, which ban this
      * node; 1 for monitor, stop and migrations, which must not claim
      * "not running" or "stopped"). */
@@ -97,11 +96,28 @@ print_usage(XvmAction action G_GNUC_UNUSED, int argc G_GNUC_UNUSED, char **argv 
     return XVM_OCF_SUCCESS;
 }
 
+/* Both halves' versions: a person checking an install sees at once which
+ * helper the front runs, and whether it is of the same build (5 if not). */
 static int
 print_version(XvmAction action G_GNUC_UNUSED, int argc G_GNUC_UNUSED,
               char **argv G_GNUC_UNUSED)
 {
+    g_autofree char *path = virt_agent_path();
+    g_autoptr(GError) error = NULL;
+    g_autofree char *helper = xvm_helper_query_version(path, &error);
+    g_autofree char *mismatch = NULL;
+
     printf("ocf:xvm:domain %s\n", XVM_VERSION);
+    if (helper == NULL) {
+        printf("domain-virt: %s\n", error->message);
+        return XVM_OCF_ERR_INSTALLED;
+    }
+    printf("domain-virt %s (%s)\n", helper, path);
+    mismatch = xvm_helper_mismatch_message(path, helper, XVM_VERSION);
+    if (mismatch) {
+        fprintf(stderr, "%s\n", mismatch);
+        return XVM_OCF_ERR_INSTALLED;
+    }
     return XVM_OCF_SUCCESS;
 }
 

@@ -6,10 +6,13 @@
 #      hardening, fault (a fake libvirtd that hangs, restarts, drops)
 #   3. the unit and libvirt suites again under valgrind, and those with the
 #      schema, hardening and fault suites under ASan+UBSan
-#   4. the libFuzzer targets for XVM_FUZZ_SECONDS each (default 60)
-#   5. the two-node Pacemaker + libvirt lab scenarios (tests/lab)
+#   4. the Debian package: built, linted, installed, used through
+#      crm_resource, crmsh and pcs, and purged (tests/package;
+#      XVM_PACKAGE_KEEP=1 leaves it installed)
+#   5. the libFuzzer targets for XVM_FUZZ_SECONDS each (default 60)
+#   6. the two-node Pacemaker + libvirt lab scenarios (tests/lab)
 # Run as root on Debian 12.  It starts and stops its own daemons and leaves
-# no daemon, namespace or mount behind.  XVM_SKIP_LAB=1 skips step 5 (and
+# no daemon, namespace or mount behind.  XVM_SKIP_LAB=1 skips step 6 (and
 # says so in the count).
 #
 # What is counted: every TAP test point ("ok" passed, "not ok" failed,
@@ -196,8 +199,12 @@ main() {
         failed=$((failed + 1)); echo "--- ASan+UBSan build failed"
     fi
 
-    log "fuzzing"
     out=$(mktemp)
+    log "Debian package"
+    bash tests/package/test-package.sh 2>&1 | tee "$out"
+    count_tap "$out" "${PIPESTATUS[0]}" "package"
+
+    log "fuzzing"
     bash tests/fuzz/run-fuzzers.sh "$build-fuzz" 2>&1 | tee "$out"
     count_tap "$out" "${PIPESTATUS[0]}" "fuzzing"
 

@@ -16,6 +16,9 @@ packages=(
     pacemaker pacemaker-cli-utils corosync pcs resource-agents
     # the lab: guest image, namespaces
     busybox-static cpio iproute2 util-linux procps kmod psmisc
+    # the Debian package (tests/package): dpkg-buildpackage, dh, lintian,
+    # and crmsh beside pcs
+    build-essential dpkg-dev debhelper fakeroot lintian crmsh
     # tests, sanitizers, fuzzing, benchmark
     valgrind clang libclang-rt-14-dev
 )

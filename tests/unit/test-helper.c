@@ -1,0 +1,218 @@
+/* The front and its libvirt helper: where the front finds the helper, and
+ * the reasons a missing or foreign helper gives (lib/xvm-helper.h).  The
+ * exit codes are checked end to end in tests/integration/helper-version.sh. */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <glib.h>
+#include <glib/gstdio.h>
+
+#include "xvm-helper.h"
+
+#include "test-util.h"
+
+/* Pacemaker keeps 127 bytes of a reason: the fix must fit for the paths a
+ * package and a default meson install give. */
+#define REASON_MAX 127
+#define PACKAGE_HELPER "/usr/libexec/xvm-domain/domain-virt"
+#define MESON_HELPER "/usr/local/libexec/xvm-domain/domain-virt"
+
+typedef struct {
+    char *dir;
+} Fixture;
+
+static void
+fixture_setup(Fixture *fx, gconstpointer data)
+{
+    (void) data;
+    fx->dir = xvm_test_make_tmpdir();
+}
+
+static void
+fixture_teardown(Fixture *fx, gconstpointer data)
+{
+    (void) data;
+    xvm_test_remove_tree(fx->dir);
+    g_free(fx->dir);
+}
+
+/* An executable file at dir/name holding text; returns its path. */
+static char *
+make_program(const char *dir, const char *name, const char *text)
+{
+    char *path = g_build_filename(dir, name, NULL);
+
+    g_assert_true(g_file_set_contents(path, text, -1, NULL));
+    g_assert_cmpint(g_chmod(path, 0755), ==, 0);
+    return path;
+}
+
+static void
+assert_contains(const char *text, const char *part)
+{
+    if (strstr(text, part) == NULL)
+        g_error("\"%s\" lacks \"%s\"", text, part);
+}
+
+static void
+test_path_sibling(Fixture *fx, gconstpointer data)
+{
+    g_autofree char *self = make_program(fx->dir, "domain", "");
+    g_autofree char *sibling = make_program(fx->dir, "domain-virt", "");
+    g_autofree char *got = xvm_helper_path(self, self, PACKAGE_HELPER);
+
+    (void) data;
+    g_assert_cmpstr(got, ==, sibling);
+}
+
+static void
+test_path_installed(Fixture *fx, gconstpointer data)
+{
+    g_autofree char *self = make_program(fx->dir, "domain", "");
+    g_autofree char *got = xvm_helper_path(self, self, PACKAGE_HELPER);
+
+    (void) data;
+    g_assert_cmpstr(got, ==, PACKAGE_HELPER);
+}
+
+/* Pacemaker runs the path it knows; /proc/self/exe gives the file's real
+ * one.  A symlinked OCF directory is still the installed front. */
+static void
+test_path_installed_symlink(Fixture *fx, gconstpointer data)
+{
+    g_autofree char *self = make_program(fx->dir, "domain", "");
+    g_autofree char *link = g_build_filename(fx->dir, "ocf-domain", NULL);
+    g_autofree char *got = NULL;
+
+    (void) data;
+    g_assert_cmpint(symlink(self, link), ==, 0);
+    got = xvm_helper_path(self, link, PACKAGE_HELPER);
+    g_assert_cmpstr(got, ==, PACKAGE_HELPER);
+}
+
+static void
+test_path_copied(Fixture *fx, gconstpointer data)
+{
+    g_autofree char *self = make_program(fx->dir, "domain", "");
+    g_autofree char *sibling = g_build_filename(fx->dir, "domain-virt", NULL);
+    g_autofree char *got = xvm_helper_path(self, "/nonexistent/domain", PACKAGE_HELPER);
+
+    (void) data;
+    g_assert_cmpstr(got, ==, sibling);
+}
+
+static void
+test_mismatch_same(void)
+{
+    g_autofree char *got = xvm_helper_mismatch_message(PACKAGE_HELPER, "0.1.0", "0.1.0");
+
+    g_assert_null(got);
+}
+
+static void
+test_mismatch_other(void)
+{
+    g_autofree char *got = xvm_helper_mismatch_message(MESON_HELPER, "0.1.0", "0.2.10");
+
+    assert_contains(got, MESON_HELPER);
+    assert_contains(got, "0.1.0");
+    assert_contains(got, "0.2.10");
+    assert_contains(got, XVM_HELPER_REINSTALL);
+    g_assert_cmpuint(strlen(got), <=, REASON_MAX);
+}
+
+static void
+test_mismatch_not_given(void)
+{
+    g_autofree char *got = xvm_helper_mismatch_message(MESON_HELPER, "0.1.0", NULL);
+
+    assert_contains(got, MESON_HELPER);
+    assert_contains(got, "runs only under domain 0.1.0");
+    assert_contains(got, XVM_HELPER_REINSTALL);
+    g_assert_cmpuint(strlen(got), <=, REASON_MAX);
+}
+
+static void
+test_unrunnable_missing(void)
+{
+    g_autofree char *got = xvm_helper_unrunnable_message(MESON_HELPER, ENOENT);
+
+    g_assert_cmpstr(got, ==, MESON_HELPER " is missing: " XVM_HELPER_REINSTALL);
+    g_assert_cmpuint(strlen(got), <=, REASON_MAX);
+}
+
+static void
+test_unrunnable_other(void)
+{
+    g_autofree char *got = xvm_helper_unrunnable_message(PACKAGE_HELPER, EACCES);
+
+    assert_contains(got, "cannot run " PACKAGE_HELPER ": ");
+    assert_contains(got, g_strerror(EACCES));
+    assert_contains(got, XVM_HELPER_REINSTALL);
+    g_assert_cmpuint(strlen(got), <=, REASON_MAX);
+}
+
+static void
+test_query_version(Fixture *fx, gconstpointer data)
+{
+    g_autofree char *helper = make_program(fx->dir, "domain-virt",
+                                           "#!/bin/sh\necho \"domain-virt 9.8.7\"\n");
+    g_autoptr(GError) error = NULL;
+    g_autofree char *got = xvm_helper_query_version(helper, &error);
+
+    (void) data;
+    g_assert_no_error(error);
+    g_assert_cmpstr(got, ==, "9.8.7");
+}
+
+/* A helper of a build before the handshake refuses --version. */
+static void
+test_query_version_refused(Fixture *fx, gconstpointer data)
+{
+    g_autofree char *helper = make_program(fx->dir, "domain-virt",
+                                           "#!/bin/sh\necho 'ocf-exit-reason:no' >&2\nexit 3\n");
+    g_autoptr(GError) error = NULL;
+    g_autofree char *got = xvm_helper_query_version(helper, &error);
+
+    (void) data;
+    g_assert_null(got);
+    g_assert_nonnull(error);
+    assert_contains(error->message, helper);
+}
+
+static void
+test_query_version_missing(Fixture *fx, gconstpointer data)
+{
+    g_autofree char *helper = g_build_filename(fx->dir, "domain-virt", NULL);
+    g_autoptr(GError) error = NULL;
+    g_autofree char *got = xvm_helper_query_version(helper, &error);
+
+    (void) data;
+    g_assert_null(got);
+    g_assert_nonnull(error);
+    assert_contains(error->message, helper);
+    assert_contains(error->message, "is missing");
+}
+
+#define ADD_FX(path, fn) \
+    g_test_add(path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
+
+int
+main(int argc, char **argv)
+{
+    xvm_test_init(&argc, &argv);
+    ADD_FX("/xvm/helper/path/sibling", test_path_sibling);
+    ADD_FX("/xvm/helper/path/installed", test_path_installed);
+    ADD_FX("/xvm/helper/path/installed-symlink", test_path_installed_symlink);
+    ADD_FX("/xvm/helper/path/copied", test_path_copied);
+    g_test_add_func("/xvm/helper/mismatch/same", test_mismatch_same);
+    g_test_add_func("/xvm/helper/mismatch/other", test_mismatch_other);
+    g_test_add_func("/xvm/helper/mismatch/not-given", test_mismatch_not_given);
+    g_test_add_func("/xvm/helper/unrunnable/missing", test_unrunnable_missing);
+    g_test_add_func("/xvm/helper/unrunnable/other", test_unrunnable_other);
+    ADD_FX("/xvm/helper/query/version", test_query_version);
+    ADD_FX("/xvm/helper/query/refused", test_query_version_refused);
+    ADD_FX("/xvm/helper/query/missing", test_query_version_missing);
+    return g_test_run();
+}
