@@ -10,7 +10,7 @@
 #      crm_resource, crmsh and pcs, and purged (tests/package;
 #      XVM_PACKAGE_KEEP=1 leaves it installed)
 #   5. the libFuzzer targets for XVM_FUZZ_SECONDS each (default 60)
-#   6. the two-node Pacemaker + libvirt lab scenarios (tests/lab)
+#   6. the Pacemaker + libvirt lab scenarios, two nodes then three with fencing (tests/lab)
 # Run as root on Debian 12.  It starts and stops its own daemons and leaves
 # no daemon, namespace or mount behind.  XVM_SKIP_LAB=1 skips step 6 (and
 # says so in the count).
@@ -211,7 +211,7 @@ main() {
     if [ "${XVM_SKIP_LAB:-0}" = 1 ]; then
         echo "--- lab: skipped (XVM_SKIP_LAB=1)"; skipped=$((skipped + 1))
     else
-        log "two-node lab scenarios"
+        log "lab scenarios (two nodes, then three with fencing)"
         LAB_AGENT="$build/agent/domain" bash tests/lab/run-scenarios.sh 2>&1 | tee "$out"
         count_tap "$out" "${PIPESTATUS[0]}" "lab"
     fi
