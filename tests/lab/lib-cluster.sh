@@ -184,6 +184,19 @@ off_node() {
     return 0
 }
 
+# gather_on NODE PREFIX N MIN: move guests onto NODE (live) until it
+# carries at least MIN of them; with stickiness they stay there.
+gather_on() {
+    local node=$1 prefix=$2 count=$3 min=$4 vm
+    while (($(on_node "$node" "$prefix" "$count" | wc -l) < min)); do
+        vm=$(off_node "$node" "$prefix" "$count" | sed -n 1p)
+        pcmk crm_resource --move -r "$vm" -N "$node" >/dev/null 2>&1
+        wait_for 90 rsc_started_on "$vm" "$node" || { not_ok "move $vm to $node"; exit 1; }
+        pcmk crm_resource --clear -r "$vm" >/dev/null 2>&1
+        settle
+    done
+}
+
 # each_runs_once PREFIX N DESC: every guest Started on one node, and libvirt
 # runs it there and nowhere else.
 each_runs_once() {

@@ -18,13 +18,7 @@ start_vms c "$COUNT"
 
 # The victim carries at least two guests.
 victim=node1
-while (($(on_node "$victim" c "$COUNT" | wc -l) < 2)); do
-    vm=$(off_node "$victim" c "$COUNT" | sed -n 1p)
-    pcmk crm_resource --move -r "$vm" -N "$victim" >/dev/null 2>&1
-    wait_for 90 rsc_started_on "$vm" "$victim" || { not_ok "move $vm to $victim"; exit 1; }
-    pcmk crm_resource --clear -r "$vm" >/dev/null 2>&1
-    settle
-done
+gather_on "$victim" c "$COUNT" 2
 victims=$(on_node "$victim" c "$COUNT" | tr '\n' ' ')
 others=$(off_node "$victim" c "$COUNT" | tr '\n' ' ')
 diag "placement before the crash: $(placement c "$COUNT")"
