@@ -238,3 +238,29 @@ counter_unbroken() {
     awk -v b="boot_id=$2" '$2 == b { n = substr($3, 3) + 0; if (c++ && n != p + 1) breaks++; p = n }
         END { printf "lines=%d breaks=%d\n", c, breaks }' <<<"$lines"
 }
+
+# recovered_off NODE VM...: wait until each VM is Started on a node other
+# than NODE and has booted again (a boot other than boot[VM], the
+# scenario's record of the boots before the fault); 1 if any is not.
+recovered_off() {
+    local node=$1 vm rc=0
+    shift
+    for vm in "$@"; do
+        _moved() { rsc_started "$vm" && [[ $(rsc_nodes "$vm") != "$node" ]]; }
+        if ! wait_for 120 _moved || ! wait_heartbeat "$vm" 90 "${boot[$vm]}"; then
+            rc=1
+            diag "$vm not recovered: $(rsc_nodes "$vm")"
+        fi
+    done
+    return "$rc"
+}
+
+# fenced_only NODE SINCE: the fence log after SINCE turned NODE off and
+# touched no other node (the log is shown when not).
+fenced_only() {
+    local log
+    log=$(fence_log_since "$2")
+    [[ -n $log ]] && ! grep -qv " $1 " <<<"$log" && grep -q "^[0-9.]* off $1 0$" <<<"$log" && return 0
+    diag "fence log: ${log:-empty}"
+    return 1
+}

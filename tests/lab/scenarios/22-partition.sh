@@ -25,26 +25,16 @@ PCMK_NODE=node2
 census_watch_start
 t=$(now)
 lab cut node1 2>/dev/null
-recovered=1
-for vm in $cut_off; do
-    _moved() { rsc_started "$vm" && [[ $(rsc_nodes "$vm") != node1 ]]; }
-    if ! wait_for 120 _moved || ! wait_heartbeat "$vm" 90 "${boot[$vm]}"; then
-        recovered=0
-        diag "$vm not recovered: $(rsc_nodes "$vm")"
-    fi
-done
-if ((recovered)); then
+if recovered_off node1 $cut_off; then
     ok "node1 cut off: the majority recovered its guests ($cut_off) in $(since "$t") s"
 else
     not_ok "node1 cut off: the majority recovered its guests ($cut_off)"
     diag "$(pcmk crm_mon -1 2>&1)"
 fi
-fenced=$(fence_log_since "$t")
-if [[ -n $fenced ]] && ! grep -qv " node1 " <<<"$fenced" && grep -q "^[0-9.]* off node1 0$" <<<"$fenced"; then
+if fenced_only node1 "$t"; then
     ok "the majority fenced node1 and nothing else"
 else
     not_ok "the majority fenced node1 and nothing else"
-    diag "fence log: ${fenced:-empty}"
 fi
 
 # node1 comes back while still cut off: alone, without quorum.
