@@ -374,11 +374,13 @@ ensure_netns() {
     for n in "${ALL_NODES[@]}"; do
         ns=$(node_netns "$n")
         [[ -e /run/netns/$ns ]] || ip netns add "$ns"
+        # A new cable is plugged in; an existing one keeps its state, so
+        # that a node booted while cut off stays cut off.
         if ! ip -n "$ns" link show eth0 >/dev/null 2>&1; then
             ip link add eth0 netns "$ns" type veth peer name "$(switch_port "$n")" netns "$sw"
+            ip -n "$sw" link set "$(switch_port "$n")" master br0
+            ip -n "$sw" link set "$(switch_port "$n")" up
         fi
-        ip -n "$sw" link set "$(switch_port "$n")" master br0
-        ip -n "$sw" link set "$(switch_port "$n")" up
         ip -n "$ns" addr replace "$(node_addr "$n")/24" dev eth0
         ip -n "$ns" link set lo up
         ip -n "$ns" link set eth0 up

@@ -184,6 +184,19 @@ off_node() {
     return 0
 }
 
+# gather_on NODE PREFIX N MIN: move guests onto NODE (live) until it
+# carries at least MIN of them; with stickiness they stay there.
+gather_on() {
+    local node=$1 prefix=$2 count=$3 min=$4 vm
+    while (($(on_node "$node" "$prefix" "$count" | wc -l) < min)); do
+        vm=$(off_node "$node" "$prefix" "$count" | sed -n 1p)
+        pcmk crm_resource --move -r "$vm" -N "$node" >/dev/null 2>&1
+        wait_for 90 rsc_started_on "$vm" "$node" || { not_ok "move $vm to $node"; exit 1; }
+        pcmk crm_resource --clear -r "$vm" >/dev/null 2>&1
+        settle
+    done
+}
+
 # each_runs_once PREFIX N DESC: every guest Started on one node, and libvirt
 # runs it there and nowhere else.
 each_runs_once() {
@@ -224,4 +237,30 @@ counter_unbroken() {
     lines=$(heartbeats "$1") || return 1
     awk -v b="boot_id=$2" '$2 == b { n = substr($3, 3) + 0; if (c++ && n != p + 1) breaks++; p = n }
         END { printf "lines=%d breaks=%d\n", c, breaks }' <<<"$lines"
+}
+
+# recovered_off NODE VM...: wait until each VM is Started on a node other
+# than NODE and has booted again (a boot other than boot[VM], the
+# scenario's record of the boots before the fault); 1 if any is not.
+recovered_off() {
+    local node=$1 vm rc=0
+    shift
+    for vm in "$@"; do
+        _moved() { rsc_started "$vm" && [[ $(rsc_nodes "$vm") != "$node" ]]; }
+        if ! wait_for 120 _moved || ! wait_heartbeat "$vm" 90 "${boot[$vm]}"; then
+            rc=1
+            diag "$vm not recovered: $(rsc_nodes "$vm")"
+        fi
+    done
+    return "$rc"
+}
+
+# fenced_only NODE SINCE: the fence log after SINCE turned NODE off and
+# touched no other node (the log is shown when not).
+fenced_only() {
+    local log
+    log=$(fence_log_since "$2")
+    [[ -n $log ]] && ! grep -qv " $1 " <<<"$log" && grep -q "^[0-9.]* off $1 0$" <<<"$log" && return 0
+    diag "fence log: ${log:-empty}"
+    return 1
 }

@@ -18,13 +18,7 @@ start_vms c "$COUNT"
 
 # The victim carries at least two guests.
 victim=node1
-while (($(on_node "$victim" c "$COUNT" | wc -l) < 2)); do
-    vm=$(off_node "$victim" c "$COUNT" | sed -n 1p)
-    pcmk crm_resource --move -r "$vm" -N "$victim" >/dev/null 2>&1
-    wait_for 90 rsc_started_on "$vm" "$victim" || { not_ok "move $vm to $victim"; exit 1; }
-    pcmk crm_resource --clear -r "$vm" >/dev/null 2>&1
-    settle
-done
+gather_on "$victim" c "$COUNT" 2
 victims=$(on_node "$victim" c "$COUNT" | tr '\n' ' ')
 others=$(off_node "$victim" c "$COUNT" | tr '\n' ' ')
 diag "placement before the crash: $(placement c "$COUNT")"
@@ -36,15 +30,7 @@ at_exit "node_up $victim || lab boot $victim >/dev/null 2>&1 || true"
 census_watch_start
 t=$(now)
 quiet lab crash "$victim"
-recovered=1
-for vm in $victims; do
-    _moved() { rsc_started "$vm" && [[ $(rsc_nodes "$vm") != "$victim" ]]; }
-    if ! wait_for 120 _moved || ! wait_heartbeat "$vm" 90 "${boot[$vm]}"; then
-        recovered=0
-        diag "$vm not recovered: $(rsc_nodes "$vm")"
-    fi
-done
-if ((recovered)); then
+if recovered_off "$victim" $victims; then
     ok "$victim crashed: its guests ($victims) run again elsewhere $(since "$t") s after the crash"
     printf '# figure: crash to all %d guests running again: %s s\n' "$(wc -w <<<"$victims")" "$(since "$t")"
 else
@@ -52,12 +38,10 @@ else
     diag "$(pcmk crm_mon -1 2>&1)"
 fi
 
-fenced=$(fence_log_since "$t")
-if [[ -n $fenced ]] && ! grep -qv " $victim " <<<"$fenced" && grep -q "^[0-9.]* off $victim 0$" <<<"$fenced"; then
-    ok "the survivors fenced $victim and nothing else ($(wc -l <<<"$fenced") fence action(s))"
+if fenced_only "$victim" "$t"; then
+    ok "the survivors fenced $victim and nothing else ($(fence_log_since "$t" | wc -l) fence action(s))"
 else
     not_ok "the survivors fenced $victim and nothing else"
-    diag "fence log: ${fenced:-empty}"
 fi
 
 t=$(now)
