@@ -3,7 +3,6 @@
  * (in about a millisecond; loading libvirt and its 55 libraries alone costs
  * 15 ms), and hands every action that needs libvirt to domain-virt. */
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -45,17 +44,16 @@ run_guard_setup(XvmAction action, int argc, char **argv)
 }
 
 /* domain-virt beside this binary (a build tree), else where meson
- * installed it. */
+ * installed it.  The link is read onto the heap: a PATH_MAX buffer here
+ * put exec_virt_agent, which inlines this, over -Wframe-larger-than. */
 static char *
 virt_agent_path(void)
 {
-    char self[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    g_autofree char *self = g_file_read_link("/proc/self/exe", NULL);
     g_autofree char *dir = NULL;
     char *sibling;
 
-    if (n > 0) {
-        self[n] = '\0';
+    if (self != NULL) {
         dir = g_path_get_dirname(self);
         sibling = g_build_filename(dir, "domain-virt", NULL);
         if (access(sibling, X_OK) == 0)
