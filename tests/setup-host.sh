@@ -16,7 +16,7 @@ packages=(
     pacemaker pacemaker-cli-utils corosync pcs resource-agents
     # the lab: guest image, namespaces
     busybox-static cpio iproute2 util-linux procps kmod psmisc
-    # tests, sanitizers, fuzzing, benchmark
+    # tests, the clang -Werror build, sanitizers, fuzzing, benchmark
     valgrind clang libclang-rt-14-dev
 )
 
