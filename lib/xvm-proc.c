@@ -234,15 +234,18 @@ pid_from_name(const char *entry, pid_t *pid)
     return TRUE;
 }
 
-/* The rest of fd, or FALSE with errno. */
+#define XVM_PROC_READ_CHUNK 4096
+
+/* The rest of fd, or FALSE with errno.  The chunk is on the heap: on the
+ * stack, with the frame around it, it passed -Wframe-larger-than=4096. */
 static gboolean
 read_fd(int fd, GByteArray **out)
 {
     g_autoptr(GByteArray) buf = g_byte_array_new();
-    guint8 chunk[4096];
+    g_autofree guint8 *chunk = g_malloc(XVM_PROC_READ_CHUNK);
     ssize_t n;
 
-    while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
+    while ((n = read(fd, chunk, XVM_PROC_READ_CHUNK)) != 0) {
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)

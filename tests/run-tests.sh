@@ -2,8 +2,10 @@
 # Runs every test of the project and ends with one line
 # "N passed, N failed, N skipped":
 #   1. sets up this machine (Debian packages, users; tests/setup-host.sh)
-#   2. builds, and runs the meson suites: unit, libvirt, schema, integration,
-#      hardening, fault (a fake libvirtd that hangs, restarts, drops)
+#   2. builds with gcc and -Werror, and runs the meson suites: unit, libvirt,
+#      schema, integration, hardening, fault (a fake libvirtd that hangs,
+#      restarts, drops); builds again with clang and -Werror, and runs the
+#      unit suite there (a build that fails counts as one failure)
 #   3. the unit and libvirt suites again under valgrind, and those with the
 #      schema, hardening and fault suites under ASan+UBSan
 #   4. the Debian package: built, linted, installed, used through
@@ -167,10 +169,19 @@ count_tap() {
     echo "--- $what: $p passed, $f failed, $s skipped"
 }
 
-setup_build() {   # setup_build DIR [meson options...]
-    local dir=$1; shift
-    if [ -d "$dir" ]; then meson setup --reconfigure "$dir" "$@" >/dev/null
-    else meson setup "$dir" "$@" >/dev/null; fi && meson compile -C "$dir" >/dev/null
+# setup_build DIR [meson options...]: configures (or reconfigures) and
+# builds DIR.  Quiet when it works; when not, shows the end of meson's and
+# ninja's output, where the compiler's errors are (ninja prints them on
+# stdout).
+setup_build() {
+    local dir=$1 out rc=0; shift
+    out=$(mktemp)
+    if [ -d "$dir" ]; then meson setup --reconfigure "$dir" "$@" > "$out" || rc=$?
+    else meson setup "$dir" "$@" > "$out" || rc=$?; fi
+    if [ "$rc" = 0 ]; then meson compile -C "$dir" > "$out" || rc=$?; fi
+    if [ "$rc" != 0 ]; then tail -n 60 "$out" | sed 's/^/# /'; fi
+    rm -f "$out"
+    return "$rc"
 }
 
 main() {
@@ -180,11 +191,22 @@ main() {
     log "setting up the host"
     bash tests/setup-host.sh || bail "tests/setup-host.sh"
 
-    log "building in $build"
-    setup_build "$build" || bail "build"
+    # -Werror in CI (not in meson.build, so that a newer compiler's new
+    # warning does not break a user's build): a warning fails the build.
+    log "building in $build (gcc, -Werror)"
+    setup_build "$build" -Dwerror=true || bail "build"
 
     log "meson suites: unit, libvirt, schema, integration, hardening, fault"
     run_meson "meson suites" "$build"
+
+    # clang warns where gcc does not (and the other way round): build every
+    # target with it too, and run the quick unit suite on what it built.
+    log "building with clang (-Werror), unit suite"
+    if CC=clang setup_build "$build-clang" -Dwerror=true -Dman=disabled; then
+        run_meson "clang unit" "$build-clang" --suite unit
+    else
+        failed=$((failed + 1)); echo "--- clang build failed"
+    fi
 
     log "unit and libvirt suites under valgrind"
     run_meson "valgrind" "$build" --setup valgrind --suite unit --suite libvirt

@@ -19,7 +19,7 @@ packages=(
     # the Debian package (tests/package): dpkg-buildpackage, dh, lintian,
     # and crmsh beside pcs
     build-essential dpkg-dev debhelper fakeroot lintian crmsh
-    # tests, sanitizers, fuzzing, benchmark
+    # tests, the clang -Werror build, sanitizers, fuzzing, benchmark
     valgrind clang libclang-rt-14-dev
 )
 
