@@ -14,11 +14,11 @@ vm_list() { local i; for ((i = 1; i <= $2; i++)); do printf '%s%d\n' "$1" "$i"; 
 
 # node_guests NODE STATE: the guests in STATE (running or paused) on NODE,
 # one per line; none for a node that is down.  When libvirtd does not
-# answer in 5 s, the QEMUs in the node's process table count as running
-# (they may well be); when that cannot be read either, an observation
+# answer in 5 s, the QEMUs in the node's PID namespace count as running
+# (they may well be); when those cannot be read either, an observation
 # error: never "none".
 node_guests() {
-    local node=$1 state=$2 out rc=0 st procs
+    local node=$1 state=$2 out rc=0 st names
     st=$(node_state "$node") || return 1
     [[ $st == up ]] || return 0
     out=$(lab exec "$node" timeout 5 virsh -q -c qemu:///system list --state-"$state" --name 2>&1) || rc=$?
@@ -26,17 +26,32 @@ node_guests() {
         sed '/^$/d' <<<"$out"
         return 0
     fi
-    if procs=$(lab exec "$node" sh -c \
-            'for p in /proc/[0-9]*; do tr "\0" " " <$p/cmdline 2>/dev/null; echo; done' 2>&1) \
-        && [[ -n $procs ]]; then
+    if names=$(node_qemu_names "$node"); then
         [[ $state == running ]] || return 0
-        sed -n 's/.*-name guest=\([^,]*\),.*/\1/p' <<<"$procs"
+        printf '%s' "$names"
         return 0
     fi
     st=$(node_state "$node") || return 1
     [[ $st == up ]] || return 0
-    observe_error "cannot list guests on $node: virsh: exit $rc: ${out//$'\n'/ }; process table: ${procs//$'\n'/ }"
+    observe_error "cannot list guests on $node: virsh: exit $rc: ${out//$'\n'/ }"
     return 1
+}
+
+# node_qemu_names NODE: the guest names of the QEMUs in NODE's PID
+# namespace, one per line, read from the host's process table: the node's
+# own /proc may be what a scenario broke (23 mounts the host's over it, and
+# a QEMU of another node would then seem to run here).
+node_qemu_names() {
+    local init ns pids p rc=0
+    init=$(cat "$LAB_DIR/nodes/$1/init.pid" 2>/dev/null) && ns=$(readlink "/proc/$init/ns/pid") \
+        || { observe_error "cannot tell $1's PID namespace"; return 1; }
+    pids=$(pgrep -f -- '-name guest=') || rc=$?
+    ((rc <= 1)) || { observe_error "pgrep: exit $rc"; return 1; }
+    for p in $pids; do
+        [[ $(readlink "/proc/$p/ns/pid" 2>/dev/null) == "$ns" ]] || continue
+        tr '\0' '\n' <"/proc/$p/cmdline" 2>/dev/null | sed -n '/^-name$/{n;s/^guest=\([^,]*\).*/\1/p;}'
+    done
+    return 0
 }
 
 # census [reverse]: one line "node1:a,b node2: node3:c", or an observation
