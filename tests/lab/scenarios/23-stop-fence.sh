@@ -21,7 +21,7 @@ start_vms s 2 op stop timeout=30s
 victim=node1
 gather_on "$victim" s 2 1
 sick=$(on_node "$victim" s 2 | sed -n 1p)
-others=$(off_node "$victim" s 2 | tr '\n' ' ')
+others=$(off_node "$victim" s 2 | paste -sd " ")
 diag "placement: $(placement s 2); $sick on $victim is the one that cannot be stopped"
 declare -A boot
 for vm in $(vm_list s 2); do boot[$vm]=$(last_boot_id "$vm"); done
