@@ -279,3 +279,54 @@ fenced_only() {
     diag "fence log: ${log:-empty}"
     return 1
 }
+
+# assert_recovered_and_fenced NODE SINCE WHAT VM...: after what happened to
+# NODE at SINCE (WHAT: "crashed", "cut off"...), each VM it carried runs
+# again elsewhere with a new boot, and the fence log turned NODE off and
+# nothing else.  Prints the recovery time as a figure.
+assert_recovered_and_fenced() {
+    local node=$1 t=$2 what=$3
+    shift 3
+    if recovered_off "$node" "$@"; then
+        ok "$node $what: its guests ($*) run again elsewhere $(since "$t") s later"
+        printf '# figure: %s %s, all %d of its guests running again after: %s s\n' \
+            "$node" "$what" "$#" "$(since "$t")"
+    else
+        not_ok "$node $what: its guests ($*) run again elsewhere"
+        diag "$(pcmk crm_mon -1 2>&1)"
+    fi
+    if fenced_only "$node" "$t"; then
+        ok "the survivors fenced $node and nothing else"
+    else
+        not_ok "the survivors fenced $node and nothing else"
+    fi
+}
+
+# assert_rejoins NODE: boot NODE, which fencing turned off, and wait until
+# every node is online in Pacemaker again; then let the cluster settle.
+assert_rejoins() {
+    local t
+    t=$(now)
+    if timed "lab.sh boot $1" quiet lab boot "$1" && wait_all_online 60; then
+        ok "$1, fenced off, booted again and rejoined in $(since "$t") s"
+    else
+        not_ok "$1, fenced off, booted again and rejoined"
+        diag "$(pcmk crm_mon -1 2>&1)"
+    fi
+    settle
+}
+
+# assert_not_restarted VM...: each VM still runs the boot the scenario
+# recorded in boot[VM] before the fault.
+assert_not_restarted() {
+    local vm restarted=()
+    for vm in "$@"; do
+        [[ $(last_boot_id "$vm") == "${boot[$vm]}" ]] || restarted+=("$vm")
+    done
+    if ((${#restarted[@]} == 0)); then
+        ok "the guests elsewhere were not restarted (${*:-none})"
+    else
+        not_ok "the guests elsewhere were not restarted"
+        diag "restarted: ${restarted[*]}"
+    fi
+}

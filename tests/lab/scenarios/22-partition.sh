@@ -25,17 +25,7 @@ PCMK_NODE=node2
 census_watch_start
 t=$(now)
 lab cut node1 2>/dev/null
-if recovered_off node1 $cut_off; then
-    ok "node1 cut off: the majority recovered its guests ($cut_off) in $(since "$t") s"
-else
-    not_ok "node1 cut off: the majority recovered its guests ($cut_off)"
-    diag "$(pcmk crm_mon -1 2>&1)"
-fi
-if fenced_only node1 "$t"; then
-    ok "the majority fenced node1 and nothing else"
-else
-    not_ok "the majority fenced node1 and nothing else"
-fi
+assert_recovered_and_fenced node1 "$t" "cut off" $cut_off
 
 # node1 comes back while still cut off: alone, without quorum.
 quiet lab boot --no-wait node1

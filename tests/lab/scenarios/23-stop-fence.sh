@@ -21,7 +21,7 @@ start_vms s 2 op stop timeout=30s
 victim=node1
 gather_on "$victim" s 2 1
 sick=$(on_node "$victim" s 2 | sed -n 1p)
-others=$(off_node "$victim" s 2 | paste -sd " ")
+others=$(off_node "$victim" s 2)
 diag "placement: $(placement s 2); $sick on $victim is the one that cannot be stopped"
 declare -A boot
 for vm in $(vm_list s 2); do boot[$vm]=$(last_boot_id "$vm"); done
@@ -40,18 +40,7 @@ lab exec "$victim" sh -c 'kill -STOP "$(cat /run/libvirtd.pid)"'
 nsenter -t "$init" -m -- mount -t proc proc /proc
 diag "$victim: libvirtd stopped, its /proc now the host's"
 
-if recovered_off "$victim" "$sick"; then
-    ok "$sick, which $victim could neither see nor stop, runs again elsewhere $(since "$t") s after the fault"
-    printf '# figure: fault to guest running again elsewhere: %s s\n' "$(since "$t")"
-else
-    not_ok "$sick runs again elsewhere after the failed stop"
-    diag "$(pcmk crm_mon -1 2>&1)"
-fi
-if fenced_only "$victim" "$t"; then
-    ok "the survivors fenced $victim and nothing else"
-else
-    not_ok "the survivors fenced $victim and nothing else"
-fi
+assert_recovered_and_fenced "$victim" "$t" "could neither see nor stop its guest" "$sick"
 
 # What the agent said on the victim, from its pacemaker log (still on disk:
 # fencing killed the node, not its files).
@@ -62,18 +51,8 @@ check "the monitor on $victim did not say 'not running' (it could not see)" \
 check "the stop on $victim failed (never 'stopped' without having looked)" \
     eval 'grep -a -E -q "Result of stop operation for $sick on $victim: .*(error|Timed Out)|${sick}_stop_0.*(error|Timed Out|not_running)" "$log"'
 
-t=$(now)
-if timed "lab.sh boot $victim" quiet lab boot "$victim" && wait_all_online 60; then
-    ok "$victim, fenced off, booted again and rejoined in $(since "$t") s"
-else
-    not_ok "$victim, fenced off, booted again and rejoined"
-fi
-settle
-untouched=1
-for vm in $others; do
-    [[ $(last_boot_id "$vm") == "${boot[$vm]}" ]] || { untouched=0; diag "$vm restarted"; }
-done
-if ((untouched)); then ok "the guest elsewhere was not restarted ($others)"; else not_ok "the guest elsewhere was not restarted"; fi
+assert_rejoins "$victim"
+assert_not_restarted $others
 census_watch_stop "no guest ran on two nodes at any sample (hang, failed stop, fencing, recovery)"
 each_runs_once s 2 "every guest runs exactly once, where Pacemaker says"
 forget_fencing
