@@ -165,6 +165,29 @@ read_disk_source(xmlNode *disk, GPtrArray *paths)
     }
 }
 
+/* A file or block disk one QEMU writes alone: not a CD-ROM, not
+ * <readonly/>, not <shareable/> (a lock manager leases those shared). */
+static gboolean
+disk_is_writable(xmlNode *disk)
+{
+    g_autofree char *device = prop(disk, "device");
+    gboolean has_source = FALSE;
+
+    if (g_strcmp0(device, "cdrom") == 0)
+        return FALSE;
+    for (xmlNode *c = disk->children; c; c = c->next) {
+        if (is_element(c, "readonly") || is_element(c, "shareable"))
+            return FALSE;
+        if (is_element(c, "source")) {
+            g_autofree char *file = prop(c, "file");
+            g_autofree char *dev = prop(c, "dev");
+
+            has_source = has_source || file != NULL || dev != NULL;
+        }
+    }
+    return has_source;
+}
+
 /* Adds value to names unless it is there already. */
 static void
 add_unique(GPtrArray *names, char *value)
@@ -214,8 +237,10 @@ read_devices(XvmDomainConfig *cfg, xmlNode *root)
     for (xmlNode *c = devices ? devices->children : NULL; c; c = c->next) {
         if (is_element(c, "emulator") && cfg->emulator == NULL)
             cfg->emulator = element_text(c, TRUE);
-        else if (is_element(c, "disk"))
+        else if (is_element(c, "disk")) {
             read_disk_source(c, paths);
+            cfg->writable_disks += disk_is_writable(c) ? 1 : 0;
+        }
         if (c->type == XML_ELEMENT_NODE)
             read_device_resources(c, pools, networks);
     }

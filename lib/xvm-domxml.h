@@ -17,6 +17,8 @@ typedef struct {
     char *type;        /* the domain's hypervisor type: qemu, kvm, ... */
     char *emulator;    /* NULL when the XML names none */
     char **disk_paths; /* file and block sources, NULL-terminated */
+    guint writable_disks; /* file and block disks neither read-only nor shareable:
+                           * what a lock manager leases exclusively */
     char **pools;      /* storage pools the devices use (<source pool=>) */
     char **networks;   /* networks the interfaces use (<source network=>) */
     char *arch;        /* <os><type arch= machine=>, or NULL */

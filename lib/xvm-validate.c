@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "xvm-error.h"
+#include "xvm-lockmgr.h"
 #include "xvm-log.h"
 #include "xvm-metadata.h"
 #include "xvm-prepare.h"
@@ -162,6 +163,48 @@ check_migration_uris(XvmContext *ctx, GError **error)
            && check_uri_template(ctx, "migration data URI for node NODE:", data, error);
 }
 
+/* The qemu.conf of the system libvirtd on this node (XVM_QEMU_CONF for tests). */
+static const char *
+qemu_conf_path(const XvmContext *ctx)
+{
+    const char *override = xvm_env_get(ctx->env, "XVM_QEMU_CONF");
+
+    return override && *override ? override : "/etc/libvirt/qemu.conf";
+}
+
+/* Whether libvirt's lock manager leases the domain's disks here: a report
+ * line, never a failure (Pacemaker and fencing are the first safety net). */
+static void
+report_lock_manager(XvmContext *ctx)
+{
+    const char *path = qemu_conf_path(ctx);
+    g_autofree char *manager = NULL;
+    g_autofree char *why = NULL;
+    guint disks = ctx->config ? ctx->config->writable_disks : 0;
+
+    if (ctx->report == NULL)    /* Pacemaker's runs: nobody reads it */
+        return;
+    if (!g_str_has_prefix(ctx->params->hypervisor, "qemu:///system"))
+        xvm_report_add(ctx->report, XVM_CHECK_INFO, "lock manager: not checked (read from"
+                       " qemu.conf only for qemu:///system, not %s)", ctx->params->hypervisor);
+    else if (!xvm_lockmgr_read(path, &manager, &why))
+        xvm_report_add(ctx->report, XVM_CHECK_WARN, "lock manager: cannot tell: %s", why);
+    else if (ctx->config == NULL)
+        return;
+    else if (disks == 0)
+        xvm_report_add(ctx->report, XVM_CHECK_INFO, "lock manager: %s; %s has no writable"
+                       " disk for it to lease", manager ? manager : "none", ctx->config->name);
+    else if (manager)
+        xvm_report_add(ctx->report, XVM_CHECK_OK, "lock manager %s (%s) leases the %u writable"
+                       " disk(s) of %s: a second start on another node fails at libvirt",
+                       manager, path, disks, ctx->config->name);
+    else
+        xvm_report_add(ctx->report, XVM_CHECK_WARN, "no lock manager (%s sets no lock_manager):"
+                       " nothing in libvirt refuses a second start of %s on another node"
+                       " (QEMU's image locks often do not reach across hosts); see"
+                       " virtlockd(8)", path, ctx->config->name);
+}
+
 static gboolean
 check_node(XvmContext *ctx, GError **error)
 {
@@ -171,6 +214,7 @@ check_node(XvmContext *ctx, GError **error)
 
     if (!check(ctx, ok, error, cause, what))
         return FALSE;
+    report_lock_manager(ctx);
     ok = xvm_prepare_check_node_files(ctx, &cause);
     return check(ctx, ok, error, cause, "emulator and disks present on this node")
            && check_migration_uris(ctx, error);

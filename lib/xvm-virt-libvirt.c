@@ -73,6 +73,11 @@ error_code_from_libvirt(int code)
         return XVM_ERROR_CONFIG_INVALID;
     case VIR_ERR_CONFIG_UNSUPPORTED:
         return XVM_ERROR_NOT_INSTALLED;
+    case VIR_ERR_RESOURCE_BUSY:
+        /* A lock manager's lease held elsewhere: the domain (or its disk)
+         * is in use on another node.  An operation libvirt refused (a start
+         * exits 1), never a configuration that cannot work (6). */
+        return XVM_ERROR_LIBVIRT;
     default:
         /* VIR_ERR_OPERATION_TIMEOUT included: libvirtd answered, the
          * domain was busy ("cannot acquire state change lock"). */

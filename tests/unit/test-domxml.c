@@ -49,6 +49,40 @@ static const char good_xml[] =
 
 /* ---- xvm_domxml_parse ----------------------------------------------------- */
 
+/* What a lock manager leases exclusively: the file and block disks of
+ * good_xml (not the network disk, not the CD-ROM), less the read-only and
+ * shareable ones. */
+static void
+test_writable_disks(void)
+{
+    static const struct {
+        const char *from, *to;
+        guint expected;
+    } cases[] = {
+        { NULL, NULL, 2 },
+        { "<source file='/var/lib/libvirt/images/vm1.qcow2'/>",
+          "<source file='/var/lib/libvirt/images/vm1.qcow2'/><readonly/>", 1 },
+        { "<source dev='/dev/vg0/vm1-data'/>", "<source dev='/dev/vg0/vm1-data'/><shareable/>", 1 },
+        { "<disk type='file' device='cdrom'>\n      <target",
+          "<disk type='file' device='cdrom'>\n      <source file='/iso/x.iso'/><target", 2 },
+        { "<disk type='file' device='disk'>\n      <driver name='qemu' type='qcow2'/>",
+          "<disk type='file' device='floppy'>\n      <driver name='qemu' type='raw'/>", 2 },
+    };
+
+    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GString) xml = g_string_new(good_xml);
+        g_autoptr(XvmDomainConfig) cfg = NULL;
+
+        if (cases[i].from)
+            g_assert_cmpuint(g_string_replace(xml, cases[i].from, cases[i].to, 1), ==, 1);
+        cfg = xvm_domxml_parse(xml->str, xml->len, &error);
+        g_assert_no_error(error);
+        g_test_message("case %zu", i);
+        g_assert_cmpuint(cfg->writable_disks, ==, cases[i].expected);
+    }
+}
+
 static void
 test_parse_good(void)
 {
@@ -680,6 +714,7 @@ main(int argc, char **argv)
 {
     xvm_test_init(&argc, &argv);
     g_test_add_func("/xvm/domxml/parse/good", test_parse_good);
+    g_test_add_func("/xvm/domxml/parse/writable-disks", test_writable_disks);
     for (gsize i = 0; i < G_N_ELEMENTS(cpu_cases); i++)
         g_test_add_data_func(cpu_cases[i].path, &cpu_cases[i], test_cpu_to_compare);
     g_test_add_func("/xvm/domxml/parse/minimal", test_parse_minimal);
