@@ -9,10 +9,11 @@
 #   3. the unit and libvirt suites again under valgrind, and those with the
 #      schema, hardening and fault suites under ASan+UBSan
 #   4. the Debian package: built, linted, installed, used through
-#      crm_resource, crmsh and pcs, and purged (tests/package;
-#      XVM_PACKAGE_KEEP=1 leaves it installed)
+#      crm_resource, crmsh and pcs (tests/package), and kept installed
 #   5. the libFuzzer targets for XVM_FUZZ_SECONDS each (default 60)
-#   6. the Pacemaker + libvirt lab scenarios, two nodes then three with fencing (tests/lab)
+#   6. the Pacemaker + libvirt lab scenarios, two nodes then three with
+#      fencing (tests/lab), running the installed package's agent; then the
+#      package is purged (unless it was installed before the run)
 # Run as root on Debian 12.  It starts and stops its own daemons and leaves
 # no daemon, namespace or mount behind.  XVM_SKIP_LAB=1 skips step 6 (and
 # says so in the count).
@@ -169,6 +170,35 @@ count_tap() {
     echo "--- $what: $p passed, $f failed, $s skipped"
 }
 
+# The Debian package, installed by its own test step and kept for the lab.
+INSTALLED_AGENT=/usr/lib/ocf/resource.d/xvm/domain
+package_installed() {
+    dpkg-query -W -f='${Status}' xvm-domain 2>/dev/null | grep -q 'ok installed'
+}
+
+# lab_agent BUILD: the agent the lab runs: the installed package's; when the
+# package step left none, the build tree's, said loudly and failing the run
+# (the lab must prove the installed layout).
+lab_agent() {
+    if package_installed && [ -x "$INSTALLED_AGENT" ]; then
+        echo "$INSTALLED_AGENT"
+        return 0
+    fi
+    echo "--- lab: the package is not installed (see its step): running the build tree's agent" >&2
+    echo "$1/agent/domain"
+    return 1
+}
+
+# purge_package: leave the machine as found, and count that it was.
+purge_package() {
+    package_installed || return 0
+    if apt-get purge -y -q xvm-domain >/dev/null 2>&1 && [ ! -e "$INSTALLED_AGENT" ]; then
+        passed=$((passed + 1)); echo "--- package purged after the lab"
+    else
+        failed=$((failed + 1)); echo "--- package: apt-get purge xvm-domain failed"
+    fi
+}
+
 # setup_build DIR [meson options...]: configures (or reconfigures) and
 # builds DIR.  Quiet when it works; when not, shows the end of meson's and
 # ninja's output, where the compiler's errors are (ninja prints them on
@@ -223,8 +253,13 @@ main() {
 
     out=$(mktemp)
     log "Debian package"
-    bash tests/package/test-package.sh 2>&1 | tee "$out"
+    # Kept installed for the lab, which runs the installed layout (a
+    # package installed before this run is left as it was found).
+    package_was_installed=0
+    package_installed && package_was_installed=1
+    XVM_PACKAGE_KEEP=1 bash tests/package/test-package.sh 2>&1 | tee "$out"
     count_tap "$out" "${PIPESTATUS[0]}" "package"
+    ((package_was_installed)) || trap purge_package EXIT
 
     log "fuzzing"
     bash tests/fuzz/run-fuzzers.sh "$build-fuzz" 2>&1 | tee "$out"
@@ -234,10 +269,12 @@ main() {
         echo "--- lab: skipped (XVM_SKIP_LAB=1)"; skipped=$((skipped + 1))
     else
         log "lab scenarios (two nodes, then three with fencing)"
-        LAB_AGENT="$build/agent/domain" bash tests/lab/run-scenarios.sh 2>&1 | tee "$out"
+        LAB_AGENT=$(lab_agent "$build") || failed=$((failed + 1))
+        LAB_AGENT=$LAB_AGENT bash tests/lab/run-scenarios.sh 2>&1 | tee "$out"
         count_tap "$out" "${PIPESTATUS[0]}" "lab"
     fi
     rm -f "$out"
+    ((package_was_installed)) || { trap - EXIT; purge_package; }
 
     log "summary"
     echo "$passed passed, $failed failed, $skipped skipped"

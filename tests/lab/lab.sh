@@ -251,6 +251,13 @@ seed_cib() {
 install_agent_link() {
     local ocf=$1 agent=$LAB_AGENT
     [[ $agent == /* ]] || agent=$PWD/$agent
+    # The installed package (CI): the node's copy of the host's OCF tree
+    # already holds it, and a link to its own path would point at itself.
+    if [[ $agent == /usr/lib/ocf/resource.d/* ]]; then
+        [[ -x $ocf/${agent#/usr/lib/ocf/resource.d/} ]] \
+            || log "warning: LAB_AGENT $agent is not installed; ocf:xvm:domain will fail"
+        return 0
+    fi
     mkdir -p "$ocf/xvm"
     ln -sfn "$agent" "$ocf/xvm/domain"
     [[ -x $agent ]] || log "warning: LAB_AGENT $agent does not exist (yet); ocf:xvm:domain will fail until it is built"
@@ -759,6 +766,7 @@ cmd_up() {
         configure_fencing node1
         log "fencing on: fence-lab (fence_xvmlab) started"
     fi
+    log "agent under test: $LAB_AGENT ($("$LAB_AGENT" --version 2>&1 | tr '\n' ' '))"
     log "up in $(elapsed "$start") s"
 }
 
