@@ -126,21 +126,10 @@ census_watch_kill() {
 # census_watch_stop DESC: stop sampling; not_ok if a guest ever ran on two
 # nodes, if a sample could not be taken, or if there was no sample.
 census_watch_stop() {
-    local file=$LAB_DIR/scenarios/census.log desc=$1 samples errors
+    local file=$LAB_DIR/scenarios/census.log desc=$1
     census_watch_kill
-    samples=$(wc -l <"$file")
-    errors=$(grep -c ' ERROR$' "$file" || true)
-    if grep -q ' DOUBLE ' "$file"; then
-        not_ok "$desc"
-        diag "$(grep ' DOUBLE ' "$file" | head -5)"
-    elif ((samples == 0)); then
-        not_ok "$desc (no sample was taken)"
-    elif ((errors > 0)); then
-        not_ok "$desc ($errors of $samples samples could not be taken)"
-        diag "$(sort -u "$file.errors" | head -5)"
-    else
-        ok "$desc ($samples samples of every node)"
-    fi
+    watch_verdict "$file" "$desc" "$(grep ' DOUBLE ' "$file" | head -5 || true)" \
+        "samples of every node" || true
 }
 
 # census_max_paused: the most guests seen paused at once while watching.

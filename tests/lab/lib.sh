@@ -476,7 +476,7 @@ copies_watch_start() {
 # seen, if a sample could not be taken, or if there is no sample.
 copies_watch_stop() {
     local file=$LAB_DIR/scenarios/copies-$1.log desc=${2:-$1 never ran on two nodes at once}
-    local max samples errors
+    local max bad=""
     if [[ -n $COPIES_WATCH_PID ]]; then
         kill "$COPIES_WATCH_PID" 2>/dev/null || true
         wait "$COPIES_WATCH_PID" 2>/dev/null || true
@@ -486,26 +486,40 @@ copies_watch_stop() {
         not_ok "$desc (no sample log $file)"
         return 0
     fi
-    samples=$(wc -l <"$file")
-    errors=$(grep -c ' ERROR$' "$file" || true)
     # Two *running* copies at once is the failure.  A paused QEMU beside a
     # running one is what every live migration shows on its destination,
     # and what an aborted migration leaves there for a moment: it never ran
     # guest code.  Those moments are listed, not failed.
     max=$(awk '{ n = 0; for (i = 2; i <= NF; i++) if ($i ~ /:running$/) n++; if (n > m) m = n }
                END { print m + 0 }' "$file")
-    if ((max > 1)); then
+    ((max <= 1)) || bad=$(awk 'NF > 2' "$file" | head -5)
+    if watch_verdict "$file" "$desc" "$bad" samples; then
+        awk 'NF > 2' "$file" | head -3 | sed 's/^/paused beside running: /' | while IFS= read -r l; do diag "$l"; done
+    fi
+}
+
+# watch_verdict FILE DESC BAD NOTE: the test point of a background watch
+# whose samples are the lines of FILE (" ERROR" ending one that could not be
+# taken; FILE.errors says why).  not_ok when BAD (the offending samples,
+# shown) is not empty, when there was no sample, or when a sample could not
+# be taken; else ok, with the number of samples and NOTE.
+watch_verdict() {
+    local file=$1 desc=$2 bad=$3 note=$4 samples errors
+    samples=$(wc -l <"$file")
+    errors=$(grep -c ' ERROR$' "$file" || true)
+    if [[ -n $bad ]]; then
         not_ok "$desc"
-        diag "$(awk 'NF > 2' "$file" | head -5)"
+        diag "$bad"
     elif ((samples == 0)); then
         not_ok "$desc (no sample was taken)"
     elif ((errors > 0)); then
         not_ok "$desc ($errors of $samples samples could not be taken)"
         diag "$(sort -u "$file.errors" | head -5)"
     else
-        ok "$desc ($samples samples)"
-        awk 'NF > 2' "$file" | head -3 | sed 's/^/paused beside running: /' | while IFS= read -r l; do diag "$l"; done
+        ok "$desc ($samples $note)"
+        return 0
     fi
+    return 1
 }
 
 # -------------------------------------------------------- serial console

@@ -55,51 +55,40 @@ assert_contains(const char *text, const char *part)
         g_error("\"%s\" lacks \"%s\"", text, part);
 }
 
-static void
-test_path_sibling(Fixture *fx, gconstpointer data)
-{
-    g_autofree char *self = make_program(fx->dir, "domain", "");
-    g_autofree char *sibling = make_program(fx->dir, "domain-virt", "");
-    g_autofree char *got = xvm_helper_path(self, self, PACKAGE_HELPER);
+/* Where the front finds its helper.  Pacemaker runs the path it knows
+ * (ran_as); /proc/self/exe gives the front's real file (self). */
+typedef struct {
+    const char *ran_as;     /* NULL: self; "@link": a symlink to self; else this path */
+    gboolean has_sibling;   /* domain-virt lies beside self */
+    gboolean wants_sibling; /* the answer: the sibling's path, else the package's */
+} PathCase;
 
-    (void) data;
-    g_assert_cmpstr(got, ==, sibling);
-}
-
-static void
-test_path_installed(Fixture *fx, gconstpointer data)
-{
-    g_autofree char *self = make_program(fx->dir, "domain", "");
-    g_autofree char *got = xvm_helper_path(self, self, PACKAGE_HELPER);
-
-    (void) data;
-    g_assert_cmpstr(got, ==, PACKAGE_HELPER);
-}
-
-/* Pacemaker runs the path it knows; /proc/self/exe gives the file's real
- * one.  A symlinked OCF directory is still the installed front. */
-static void
-test_path_installed_symlink(Fixture *fx, gconstpointer data)
-{
-    g_autofree char *self = make_program(fx->dir, "domain", "");
-    g_autofree char *link = g_build_filename(fx->dir, "ocf-domain", NULL);
-    g_autofree char *got = NULL;
-
-    (void) data;
-    g_assert_cmpint(symlink(self, link), ==, 0);
-    got = xvm_helper_path(self, link, PACKAGE_HELPER);
-    g_assert_cmpstr(got, ==, PACKAGE_HELPER);
-}
+static const PathCase path_sibling = { NULL, TRUE, TRUE };
+static const PathCase path_installed = { NULL, FALSE, FALSE };
+/* A symlinked OCF directory is still the installed front. */
+static const PathCase path_installed_symlink = { "@link", FALSE, FALSE };
+/* A front copied elsewhere (not run from the installed path) is a build
+ * tree's: its helper is its sibling, present or not. */
+static const PathCase path_copied = { "/nonexistent/domain", FALSE, TRUE };
 
 static void
-test_path_copied(Fixture *fx, gconstpointer data)
+test_path(Fixture *fx, gconstpointer data)
 {
+    const PathCase *c = data;
     g_autofree char *self = make_program(fx->dir, "domain", "");
     g_autofree char *sibling = g_build_filename(fx->dir, "domain-virt", NULL);
-    g_autofree char *got = xvm_helper_path(self, "/nonexistent/domain", PACKAGE_HELPER);
+    g_autofree char *link = g_build_filename(fx->dir, "ocf-domain", NULL);
+    g_autofree char *got = NULL;
+    const char *ran_as = c->ran_as ? c->ran_as : self;
 
-    (void) data;
-    g_assert_cmpstr(got, ==, sibling);
+    if (c->has_sibling)
+        g_free(make_program(fx->dir, "domain-virt", ""));
+    if (g_strcmp0(ran_as, "@link") == 0) {
+        g_assert_cmpint(symlink(self, link), ==, 0);
+        ran_as = link;
+    }
+    got = xvm_helper_path(self, ran_as, PACKAGE_HELPER);
+    g_assert_cmpstr(got, ==, c->wants_sibling ? sibling : PACKAGE_HELPER);
 }
 
 static void
@@ -197,15 +186,17 @@ test_query_version_missing(Fixture *fx, gconstpointer data)
 
 #define ADD_FX(path, fn) \
     g_test_add(path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
+#define ADD_PATH(path, c) \
+    g_test_add(path, Fixture, &(c), fixture_setup, test_path, fixture_teardown)
 
 int
 main(int argc, char **argv)
 {
     xvm_test_init(&argc, &argv);
-    ADD_FX("/xvm/helper/path/sibling", test_path_sibling);
-    ADD_FX("/xvm/helper/path/installed", test_path_installed);
-    ADD_FX("/xvm/helper/path/installed-symlink", test_path_installed_symlink);
-    ADD_FX("/xvm/helper/path/copied", test_path_copied);
+    ADD_PATH("/xvm/helper/path/sibling", path_sibling);
+    ADD_PATH("/xvm/helper/path/installed", path_installed);
+    ADD_PATH("/xvm/helper/path/installed-symlink", path_installed_symlink);
+    ADD_PATH("/xvm/helper/path/copied", path_copied);
     g_test_add_func("/xvm/helper/mismatch/same", test_mismatch_same);
     g_test_add_func("/xvm/helper/mismatch/other", test_mismatch_other);
     g_test_add_func("/xvm/helper/mismatch/not-given", test_mismatch_not_given);
