@@ -738,6 +738,36 @@ assert_live() {
     return 0
 }
 
+# live_move NAME TO DESC [TIMEOUT_S] [downtime]: move NAME to TO with
+# crm_resource --move while its heartbeats are watched (and, with
+# "downtime", QEMU's downtime figure on TO): ok when Pacemaker has it
+# Started on TO within TIMEOUT_S (default 90); libvirt must then run it on
+# TO only, and the guest must have stayed live (assert_live).  The move's
+# constraint is cleared at the end.
+live_move() {
+    local name=$1 to=$2 desc=$3 timeout=${4:-90} downtime=${5:-} t ms=""
+    wait_for 30 guest_ready "$name" || true
+    serial_watch_start "$name"
+    [[ -z $downtime ]] || { downtime_watch_start "$to" "$name"; sleep 1; }
+    t=$(now)
+    pcmk crm_resource --move -r "$name" -N "$to" >/dev/null
+    if wait_for "$timeout" rsc_started_on "$name" "$to"; then
+        ok "$desc: Started on $to after $(since "$t") s"
+    else
+        not_ok "$desc: Started on $to"
+        diag "$(pcmk crm_mon -1 2>&1)"
+    fi
+    settle
+    printf '# step: %s settled after %s s\n' "$desc" "$(since "$t")"
+    sleep 1
+    serial_watch_stop
+    [[ -z $downtime ]] || ms=$(downtime_watch_stop "$name")
+    assert_runs_only_on "$name" "$to" "$desc: libvirt has $name on $to only"
+    assert_live "$name" "$desc" "$ms"
+    pcmk crm_resource --clear -r "$name" >/dev/null 2>&1 || true
+    settle
+}
+
 # kv "k1=v1 k2=v2" KEY: the value of KEY
 kv() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p"; }
 

@@ -73,22 +73,7 @@ assert_le "$hook_ms" "$HOOK_LIMIT_MS" "the guard adds ${hook_ms} ms to a start b
 
 # Live migration both ways goes through the destination's guard.
 for dst in "$b" "$a"; do
-    wait_for 30 guest_ready vm || true
-    serial_watch_start vm
-    t=$(now)
-    pcmk crm_resource --move -r vm -N "$dst" >/dev/null
-    if wait_for 90 rsc_started_on vm "$dst"; then
-        ok "live migration to $dst with the guard: $(since "$t") s"
-    else
-        not_ok "live migration to $dst with the guard"
-        diag "$(pcmk crm_mon -1 2>&1)"
-    fi
-    sleep 1
-    serial_watch_stop
-    assert_live vm "migration to $dst"
-    settle
-    pcmk crm_resource --clear -r vm >/dev/null 2>&1 || true
-    settle
+    live_move vm "$dst" "live migration to $dst with the guard"
 done
 assert_runs_only_on vm "$a"
 

@@ -72,21 +72,8 @@ check "the guard's registry knows vm on $node" \
 
 # Live migration both ways under ocf:xvm:domain.
 for _ in 1 2; do
-    from=$(rsc_nodes vm); to=$(other_node "$from")
-    serial_watch_start vm
-    t=$(now)
-    pcmk crm_resource --move -r vm -N "$to" >/dev/null
-    if wait_for 60 rsc_started_on vm "$to"; then
-        ok "move $from -> $to under ocf:xvm:domain after $(since "$t") s"
-    else
-        not_ok "move $from -> $to under ocf:xvm:domain"
-    fi
-    settle
-    serial_watch_stop
-    assert_runs_only_on vm "$to" "move $from -> $to: vm on $to only"
-    assert_live vm "move $from -> $to"
-    pcmk crm_resource --clear -r vm >/dev/null 2>&1
-    settle
+    from=$(rsc_nodes vm)
+    live_move vm "$(other_node "$from")" "move $from -> $(other_node "$from") under ocf:xvm:domain" 60
 done
 
 # The config unreadable on the running node: the re-probe must not say 7.

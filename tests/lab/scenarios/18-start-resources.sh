@@ -72,22 +72,9 @@ inode1=$(overlay_inode)
 
 # b. live migration: the target's pool and network first.
 to=$(other_node "$node")
-serial_watch_start vmres
-t=$(now)
-pcmk crm_resource --move -r vmres -N "$to" >/dev/null
-if wait_for 90 rsc_started_on vmres "$to"; then
-    ok "b. move $node -> $to after $(since "$t") s"
-else
-    not_ok "b. move $node -> $to"
-    diag "$(pcmk crm_mon -1 2>&1)"
-fi
-settle
-serial_watch_stop
+live_move vmres "$to" "b. move $node -> $to"
 assert_eq "$(active_on "$to")" "pool=running net=yes" "b. pool and network active on the target $to"
-assert_live vmres "b. move $node -> $to"
 assert_eq "$(overlay_inode)" "$inode1" "b. a migration keeps the overlay (same inode)"
-pcmk crm_resource --clear -r vmres >/dev/null 2>&1
-settle
 
 # c. stateless: a fresh overlay at the next start.
 boot=$(last_boot_id vmres)
