@@ -1,5 +1,5 @@
 #!/bin/bash
-# cluster.sh [--sizes "4 8"] [--no-build]: the cluster table of the
+# cluster.sh [--sizes "4 8"] [--agents "AGENT..."] [--no-build]: the cluster table of the
 # benchmark.  On one three-node lab with fencing and a lock manager
 # (tests/lab/lab.sh up --nodes 3 --fencing --lockd), the same tiny guests,
 # one run each for ocf:xvm:domain and ocf:heartbeat:VirtualDomain and each
@@ -27,10 +27,11 @@ LAB=$REPO/tests/lab/lab.sh
 log() { printf 'cluster-bench: %s\n' "$*" >&2; }
 die() { printf 'cluster-bench: error: %s\n' "$*" >&2; exit 2; }
 
-sizes="4 8" build=1
+sizes="4 8" build=1 agents="ocf:xvm:domain ocf:heartbeat:VirtualDomain"
 while (($#)); do
     case $1 in
     --sizes) sizes=${2:?--sizes needs a list}; shift ;;
+    --agents) agents=${2:?--agents needs a list}; shift ;;
     --no-build) build=0 ;;
     -h | --help) sed -n '2,/^[^#]/s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) die "unknown option $1 (see --help)" ;;
@@ -47,7 +48,7 @@ trap '"$LAB" down >/dev/null 2>&1 || true' EXIT
 
 declare -A fig
 failed=0
-for agent in ocf:xvm:domain ocf:heartbeat:VirtualDomain; do
+for agent in $agents; do
     for n in $sizes; do
         log "$agent, $n guests"
         out=$LAB_DIR/bench-$n-${agent##*:}.tap
@@ -68,7 +69,7 @@ first=${sizes%% *}
 growth() { [[ -n $1 && -n $2 && $1 != 0 ]] && awk -v a="$1" -v b="$2" 'BEGIN { printf "x%.1f", b / a }' || echo -; }
 printf '\n# Cluster table (%s; load %s)\n' "$(date -u '+%Y-%m-%d %H:%M UTC')" "$(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-28s %4s %14s %8s %10s %8s %10s %8s\n' agent N "cpu ms/min" growth "drain s" growth "crash s" growth
-for agent in ocf:xvm:domain ocf:heartbeat:VirtualDomain; do
+for agent in $agents; do
     for n in $sizes; do
         c=${fig[$agent,$n,cpu]:-} d=${fig[$agent,$n,drain]:-} r=${fig[$agent,$n,crash]:-}
         printf '%-28s %4s %14s %8s %10s %8s %10s %8s\n' "$agent" "$n" "${c:--}" \
