@@ -88,51 +88,6 @@ xvm_result_rc_for(XvmAction action, int code)
     return xvm_result_rc(action, FALSE, error);
 }
 
-/* Where a long reason keeps its head: up to the first ": " when that is
- * short, what the agent tried ("cannot start vm1: "). */
-#define REASON_HEAD_MAX 48
-/* How far the tail may move forward to begin at a word. */
-#define REASON_WORD_SLACK 24
-#define ELLIPSIS "\u2026 "
-
-static gsize
-reason_head_len(const char *line)
-{
-    const char *colon = strstr(line, ": ");
-
-    return colon && colon + 2 - line <= REASON_HEAD_MAX ? (gsize) (colon + 2 - line) : 0;
-}
-
-/* The tail of line that fits in budget bytes: starting on a character
- * boundary, and at a word when one begins soon after. */
-static const char *
-reason_tail(const char *line, gsize budget)
-{
-    const char *tail = line + strlen(line) - budget;
-    const char *space;
-
-    if (!g_utf8_validate(tail, -1, NULL))
-        tail = g_utf8_find_next_char(tail, NULL);
-    space = strchr(tail, ' ');
-    if (space && space - tail < REASON_WORD_SLACK)
-        tail = space + 1;
-    return tail;
-}
-
-/* The agent writes "what: why", and libvirt's why ends in QEMU's own words
- * (a refused image lock, say): a reason too long for Pacemaker keeps what
- * was tried and the end, not a middle of timestamps and option echoes.
- * line is valid UTF-8, longer than XVM_REASON_MAX, with a short head. */
-static char *
-elide_middle(const char *line)
-{
-    gsize head = reason_head_len(line);
-    gsize budget = XVM_REASON_MAX - head - strlen(ELLIPSIS);
-    g_autofree char *what = g_strndup(line, head);
-
-    return g_strconcat(what, ELLIPSIS, reason_tail(line + head, budget), NULL);
-}
-
 char *
 xvm_result_reason(const char *message)
 {
@@ -142,13 +97,9 @@ xvm_result_reason(const char *message)
     g_strdelimit(line, "\r\n", ' ');
     if (strlen(line) <= XVM_REASON_MAX)
         return g_steal_pointer(&line);
-    /* Not UTF-8 (a libvirt message in Latin-1): a plain cut, never longer. */
-    if (!g_utf8_validate(line, -1, NULL))
-        return g_strndup(line, XVM_REASON_MAX);
-    if (reason_head_len(line) > 0)
-        return elide_middle(line);
-    /* No "what: " to keep: the beginning, cut on a character boundary so
-     * the CIB never holds broken UTF-8. */
-    end = g_utf8_find_prev_char(line, line + XVM_REASON_MAX + 1);
+    /* Cut on a character boundary so the CIB never holds broken UTF-8. */
+    end = line + XVM_REASON_MAX;
+    if (g_utf8_validate(line, -1, NULL))
+        end = g_utf8_find_prev_char(line, end + 1);
     return g_strndup(line, end - line);
 }

@@ -12,7 +12,7 @@
 #      crm_resource, crmsh and pcs (tests/package), and kept installed
 #   5. the libFuzzer targets for XVM_FUZZ_SECONDS each (default 60)
 #   6. the Pacemaker + libvirt lab scenarios, two nodes then three with
-#      fencing or a lock manager (tests/lab), running the installed agent; then the
+#      fencing (tests/lab), running the installed package's agent; then the
 #      package is purged (unless it was installed before the run)
 # Run as root on Debian 12.  It starts and stops its own daemons and leaves
 # no daemon, namespace or mount behind.  XVM_SKIP_LAB=1 skips step 6 (and
@@ -268,7 +268,7 @@ main() {
     if [ "${XVM_SKIP_LAB:-0}" = 1 ]; then
         echo "--- lab: skipped (XVM_SKIP_LAB=1)"; skipped=$((skipped + 1))
     else
-        log "lab scenarios (two nodes, then three: fencing, lock manager)"
+        log "lab scenarios (two nodes, then three with fencing)"
         LAB_AGENT=$(lab_agent "$build") || failed=$((failed + 1))
         LAB_AGENT=$LAB_AGENT bash tests/lab/run-scenarios.sh 2>&1 | tee "$out"
         count_tap "$out" "${PIPESTATUS[0]}" "lab"
