@@ -23,9 +23,8 @@ WINDOW=${CPU_WINDOW_S:-60}
 LIMIT=2
 
 scenario_begin "cluster benchmark, $COUNT guests"
-pcmk pcs resource defaults update resource-stickiness=100 >/dev/null 2>&1
+guests_stay_put
 pcmk pcs property set migration-limit=$LIMIT >/dev/null
-at_exit "pcmk pcs resource defaults update resource-stickiness= >/dev/null 2>&1 || true"
 at_exit "pcmk pcs property set migration-limit= >/dev/null 2>&1 || true"
 at_exit "pcmk pcs node unstandby --all >/dev/null 2>&1 || true"
 at_exit "node_up node1 || lab boot node1 >/dev/null 2>&1 || true"

@@ -9,6 +9,13 @@
 # the first sample (source asked first, destination second) shows the
 # guest on one node only then, a real second copy on both.
 
+# guests_stay_put: resource-stickiness 100 for this scenario, so that a
+# guest stays where it was put or recovered (reset at the end).
+guests_stay_put() {
+    pcmk pcs resource defaults update resource-stickiness=100 >/dev/null 2>&1
+    at_exit "pcmk pcs resource defaults update resource-stickiness= >/dev/null 2>&1 || true"
+}
+
 # vm_list PREFIX N: PREFIX1 ... PREFIXN
 vm_list() { local i; for ((i = 1; i <= $2; i++)); do printf '%s%d\n' "$1" "$i"; done; }
 

@@ -12,8 +12,7 @@ scenario_begin "20 node crash with fencing (3 nodes)"
 COUNT=${XVM_LAB_CRASH_VMS:-3}
 # Recovered guests stay where they were recovered: the check below is about
 # recovery, not about moving back.
-pcmk pcs resource defaults update resource-stickiness=100 >/dev/null 2>&1
-at_exit "pcmk pcs resource defaults update resource-stickiness= >/dev/null 2>&1 || true"
+guests_stay_put
 start_vms c "$COUNT"
 
 # The victim carries at least two guests.

@@ -14,9 +14,8 @@ COUNT=${XVM_LAB_DRAIN_VMS:-4}
 LIMIT=2
 # Everything starts on node1 (the others in standby), and stays where it
 # is put until the drain moves it.
-pcmk pcs resource defaults update resource-stickiness=100 >/dev/null 2>&1
+guests_stay_put
 pcmk pcs property set migration-limit=$LIMIT >/dev/null
-at_exit "pcmk pcs resource defaults update resource-stickiness= >/dev/null 2>&1 || true"
 at_exit "pcmk pcs property set migration-limit= >/dev/null 2>&1 || true"
 at_exit "pcmk pcs node unstandby --all >/dev/null 2>&1 || true"
 pcmk pcs node standby node2 node3 >/dev/null

@@ -10,8 +10,7 @@
 
 scenario_begin "22 network partition (3 nodes)"
 COUNT=${XVM_LAB_PARTITION_VMS:-3}
-pcmk pcs resource defaults update resource-stickiness=100 >/dev/null 2>&1
-at_exit "pcmk pcs resource defaults update resource-stickiness= >/dev/null 2>&1 || true"
+guests_stay_put
 at_exit "lab heal node1 >/dev/null 2>&1 || true"
 at_exit "node_up node1 || lab boot node1 >/dev/null 2>&1 || true"
 start_vms p "$COUNT"

@@ -12,8 +12,7 @@
 . "$LIB_DIR/lib-cluster.sh"
 
 scenario_begin "23 a stop that cannot succeed escalates to fencing (3 nodes)"
-pcmk pcs resource defaults update resource-stickiness=100 >/dev/null 2>&1
-at_exit "pcmk pcs resource defaults update resource-stickiness= >/dev/null 2>&1 || true"
+guests_stay_put
 # A bounded stop: the agent gives up when its deadline nears, and this
 # keeps the wait for the escalation short (the default is 90 s).
 start_vms s 2 op stop timeout=30s
