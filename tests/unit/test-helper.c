@@ -142,13 +142,22 @@ test_unrunnable_other(void)
     g_assert_cmpuint(strlen(got), <=, REASON_MAX);
 }
 
+/* Ask a fake domain-virt running SCRIPT for its version; the version
+ * cases differ only in the script and what they expect back. */
+static char *
+query_fake_version(Fixture *fx, const char *script, char **helper, GError **error)
+{
+    *helper = make_program(fx->dir, "domain-virt", script);
+    return xvm_helper_query_version(*helper, error);
+}
+
 static void
 test_query_version(Fixture *fx, gconstpointer data)
 {
-    g_autofree char *helper = make_program(fx->dir, "domain-virt",
-                                           "#!/bin/sh\necho \"domain-virt 9.8.7\"\n");
+    g_autofree char *helper = NULL;
     g_autoptr(GError) error = NULL;
-    g_autofree char *got = xvm_helper_query_version(helper, &error);
+    g_autofree char *got = query_fake_version(
+        fx, "#!/bin/sh\necho \"domain-virt 9.8.7\"\n", &helper, &error);
 
     (void) data;
     g_assert_no_error(error);
@@ -159,10 +168,10 @@ test_query_version(Fixture *fx, gconstpointer data)
 static void
 test_query_version_refused(Fixture *fx, gconstpointer data)
 {
-    g_autofree char *helper = make_program(fx->dir, "domain-virt",
-                                           "#!/bin/sh\necho 'ocf-exit-reason:no' >&2\nexit 3\n");
+    g_autofree char *helper = NULL;
     g_autoptr(GError) error = NULL;
-    g_autofree char *got = xvm_helper_query_version(helper, &error);
+    g_autofree char *got = query_fake_version(
+        fx, "#!/bin/sh\necho 'ocf-exit-reason:no' >&2\nexit 3\n", &helper, &error);
 
     (void) data;
     g_assert_null(got);
