@@ -239,6 +239,22 @@ vsh() { local n=$1; shift; lab exec "$n" virsh -q -c qemu:///system "$@"; }
 # Let the cluster settle (all actions done), bounded.
 settle() { pcmk crm_resource --wait --timeout="${1:-120}s" >/dev/null 2>&1; }
 
+# reaches SECS SINCE LABEL CONDITION...: one TAP line for a state the cluster
+# should reach: ok "LABEL after N s" (N counted from SINCE, a now()) when
+# CONDITION holds within SECS seconds, else not ok with crm_mon's view.
+# Returns whether it was reached, for scenarios that cannot go on without.
+reaches() {
+    local secs=$1 t=$2 label=$3
+    shift 3
+    if wait_for "$secs" "$@"; then
+        ok "$label after $(since "$t") s"
+        return 0
+    fi
+    not_ok "$label"
+    diag "$(pcmk crm_mon -1 2>&1)"
+    return 1
+}
+
 # crm_xml: crm_mon's XML; an observation error unless crm_mon answered and
 # said OK (status code 0).
 crm_xml() {

@@ -19,12 +19,7 @@ downtime_watch_start "$dst" vm
 sleep 1
 t=$(now)
 pcmk crm_resource --move -r vm -N "$dst" >/dev/null
-if wait_for 90 rsc_started_on vm "$dst"; then
-    ok "paused move $src -> $dst: Started on $dst after $(since "$t") s"
-else
-    not_ok "paused move $src -> $dst: Started on $dst"
-    diag "$(pcmk crm_mon -1 2>&1)"
-fi
+reaches 90 "$t" "paused move $src -> $dst: Started on $dst" rsc_started_on vm "$dst" || true
 settle
 sleep 1
 serial_watch_stop

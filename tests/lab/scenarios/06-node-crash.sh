@@ -19,12 +19,7 @@ copies_watch_start vm
 
 t=$(now)
 quiet lab crash "$victim"
-if wait_for 90 rsc_started_on vm "$survivor"; then
-    ok "$victim crashed: vm Started on $survivor after $(since "$t") s"
-else
-    not_ok "$victim crashed: vm Started on $survivor"
-    diag "$(pcmk crm_mon -1 2>&1)"
-fi
+reaches 90 "$t" "$victim crashed: vm Started on $survivor" rsc_started_on vm "$survivor" || true
 if wait_heartbeat vm 60 "$boot1"; then
     ok "the guest booted again on $survivor (new boot_id) $(since "$t") s after the crash"
 else

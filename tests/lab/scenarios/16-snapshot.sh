@@ -39,12 +39,7 @@ serial_watch_start vmsnap
 # a. disable: saved, not shut down.
 t=$(now)
 pcmk pcs resource disable vmsnap
-if wait_for 60 rsc_stopped vmsnap; then
-    ok "a. disable: Stopped after $(since "$t") s"
-else
-    not_ok "a. disable: Stopped"
-    diag "$(pcmk crm_mon -1 2>&1)"
-fi
+reaches 60 "$t" "a. disable: Stopped" rsc_stopped vmsnap || true
 settle
 check "a. the state file $STATE exists" test -s "$STATE"
 assert_eq "$(vm_copies vmsnap)" "" "a. libvirt has no copy of vmsnap on any node"
@@ -68,12 +63,7 @@ check "a. the refused restore left the state file" test -s "$STATE"
 # b. enable: resumed.
 t=$(now)
 pcmk pcs resource enable vmsnap
-if wait_for 90 rsc_started vmsnap; then
-    ok "b. enable: Started after $(since "$t") s"
-else
-    not_ok "b. enable: Started"
-    diag "$(pcmk crm_mon -1 2>&1)"
-fi
+reaches 90 "$t" "b. enable: Started" rsc_started vmsnap || true
 before=$(last_counter vmsnap)
 _counter_moved() { local c; c=$(last_counter vmsnap); [[ -n $c && $c -gt $before ]]; }
 wait_for 30 _counter_moved || true

@@ -72,12 +72,7 @@ assert_eq "$(util cpu)" "$cpus" "c: the next probe puts cpu back to $cpus"
 t=$(now)
 pcmk pcs resource update vm autoset_utilization_cpu=false unset_utilization_cpu=true >/dev/null
 settle 180 || true
-if wait_for 90 rsc_started vm; then
-    ok "d: vm Started again after the update ($(since "$t") s)"
-else
-    not_ok "d: vm Started again after the update"
-    diag "$(pcmk crm_mon -1 2>&1)"
-fi
+reaches 90 "$t" "d: vm Started again after the update" rsc_started vm || true
 node=$(rsc_nodes vm)
 cpu_gone() { [[ -z $(util cpu) ]]; }
 wait_for 30 cpu_gone || true
