@@ -100,11 +100,22 @@ is_blank(const char *text)
     return TRUE;
 }
 
+/* The text of root's child element called name, into *text when there is
+ * exactly one (NULL when it holds elements); returns how many there are. */
+static int
+lone_child_text(xmlNode *root, const char *name, gboolean strip, char **text)
+{
+    int count;
+    xmlNode *node = only_child(root, name, &count);
+
+    *text = count == 1 ? element_text(node, strip) : NULL;
+    return count;
+}
+
 static gboolean
 read_name(XvmDomainConfig *cfg, xmlNode *root, GError **error)
 {
-    int count;
-    xmlNode *name = only_child(root, "name", &count);
+    int count = lone_child_text(root, "name", FALSE, &cfg->name);
 
     if (count != 1) {
         g_set_error(error, XVM_ERROR, XVM_ERROR_CONFIG_INVALID,
@@ -112,7 +123,6 @@ read_name(XvmDomainConfig *cfg, xmlNode *root, GError **error)
                           : "the domain XML has no <name>", count);
         return FALSE;
     }
-    cfg->name = element_text(name, FALSE);
     if (cfg->name == NULL || is_blank(cfg->name) || strchr(cfg->name, '/')
         || strchr(cfg->name, '\n')) {
         g_set_error(error, XVM_ERROR, XVM_ERROR_CONFIG_INVALID,
@@ -125,13 +135,10 @@ read_name(XvmDomainConfig *cfg, xmlNode *root, GError **error)
 static gboolean
 read_uuid(XvmDomainConfig *cfg, xmlNode *root, GError **error)
 {
-    int count;
-    xmlNode *uuid = only_child(root, "uuid", &count);
     g_autofree char *text = NULL;
 
-    if (count == 0)
+    if (lone_child_text(root, "uuid", TRUE, &text) == 0)
         return TRUE;
-    text = count == 1 ? element_text(uuid, TRUE) : NULL;
     cfg->uuid = text ? uuid_canonical(text) : NULL;
     if (cfg->uuid == NULL) {
         g_set_error(error, XVM_ERROR, XVM_ERROR_CONFIG_INVALID,
