@@ -58,3 +58,11 @@ xvm_lockmgr_read(const char *path, char **manager, char **why)
     *manager = xvm_lockmgr_from_qemu_conf(text);
     return TRUE;
 }
+
+gboolean
+xvm_lockmgr_refused(gboolean lease_busy, const char *message)
+{
+    const char *qemu = message ? strstr(message, "Failed to get ") : NULL;
+
+    return lease_busy || (qemu && strstr(qemu, " lock") != NULL);
+}

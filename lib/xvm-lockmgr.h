@@ -17,3 +17,10 @@ char *xvm_lockmgr_from_qemu_conf(const char *text);
  * be (a missing qemu.conf is "cannot tell", not "none": libvirtd may run
  * with one from elsewhere). */
 gboolean xvm_lockmgr_read(const char *path, char **manager, char **why);
+
+/* Whether a failed libvirt call was refused for a disk lock another process
+ * holds: virtlockd's or sanlock's lease (lease_busy: libvirt's
+ * VIR_ERR_RESOURCE_BUSY) or QEMU's own image lock ("Failed to get "write"
+ * lock", QEMU's words, passed on untranslated deep inside libvirt's
+ * message).  Only the wording of a reason depends on it, never an exit code. */
+gboolean xvm_lockmgr_refused(gboolean lease_busy, const char *message);

@@ -10,6 +10,7 @@
 #include "xvm-domxml.h"
 #include "xvm-error.h"
 #include "xvm-job.h"
+#include "xvm-lockmgr.h"
 #include "xvm-log.h"
 #include "xvm-params.h"
 
@@ -113,7 +114,14 @@ set_error_from_libvirt(LibvirtPriv *priv, GError **error, const char *what)
         code = XVM_ERROR_CONNECT;
         g_atomic_int_set(&priv->lost, TRUE);
     }
-    g_set_error(error, XVM_ERROR, code, "%s: %s", what, msg);
+    /* Pacemaker keeps 127 bytes of an exit reason, and QEMU's "Failed to get
+     * lock" comes after libvirt's prefix, a timestamp and the whole -device
+     * argument: name the lock first. */
+    if (xvm_lockmgr_refused(err && err->code == VIR_ERR_RESOURCE_BUSY, msg))
+        g_set_error(error, XVM_ERROR, code, "%s: a disk is locked, in use elsewhere: %s",
+                    what, msg);
+    else
+        g_set_error(error, XVM_ERROR, code, "%s: %s", what, msg);
     virFreeError(err);
 }
 

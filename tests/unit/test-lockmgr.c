@@ -54,11 +54,32 @@ test_read_file(void)
     g_rmdir(dir);
 }
 
+/* Lab 24's own words: QEMU's image lock deep in libvirt's message; a
+ * lease by libvirt's code; and two messages that name a lock but are not
+ * another process holding a disk. */
+static void
+test_refused(void)
+{
+    static const char qemu_image_lock[] =
+        "internal error: process exited while connecting to monitor: "
+        "2026-12-05T13:50:53.171355Z qemu-system-x86_64: -device {\"driver\":"
+        "\"virtio-blk-pci\"}: Failed to get \"write\" lock\n"
+        "Is another process using the image [/shared/disks/l1.img]?";
+
+    g_assert_true(xvm_lockmgr_refused(FALSE, qemu_image_lock));
+    g_assert_true(xvm_lockmgr_refused(TRUE, "resource busy: Lockspace resource 'x' is locked"));
+    g_assert_false(xvm_lockmgr_refused(FALSE, "internal error: Failed to get the CPU model"));
+    g_assert_false(xvm_lockmgr_refused(FALSE, "Timed out during operation: cannot acquire "
+                                              "state change lock"));
+    g_assert_false(xvm_lockmgr_refused(FALSE, NULL));
+}
+
 int
 main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/xvm/lockmgr/from-text", test_from_text);
     g_test_add_func("/xvm/lockmgr/read-file", test_read_file);
+    g_test_add_func("/xvm/lockmgr/refused", test_refused);
     return g_test_run();
 }

@@ -65,6 +65,11 @@ diag "by-hand start on $other: $out"
 check "the agent's start of $vm on $other exits 1 (never 6: nothing is misconfigured)" \
     grep -qx 'rc=1' <<<"$out"
 check "... with libvirt's reason" grep -qiE 'lock|resource busy' <<<"$out"
+# Pacemaker keeps 127 bytes of an exit reason: the lock must be inside them.
+reason=$(sed -n 's/^ocf-exit-reason://p' <<<"$out" | head -n 1)
+diag "the first 127 bytes Pacemaker keeps: ${reason:0:127}"
+check "... and the exit reason names the lock within Pacemaker's 127 bytes" \
+    grep -q 'a disk is locked' <<<"${reason:0:127}"
 
 # Monitors: running where it runs, not running where it does not.
 r=$(by_hand "$node" monitor OCF_RESOURCE_INSTANCE="$vm" | sed -n '$p')
