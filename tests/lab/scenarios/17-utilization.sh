@@ -72,7 +72,7 @@ assert_eq "$(util cpu)" "$cpus" "c: the next probe puts cpu back to $cpus"
 t=$(now)
 pcmk pcs resource update vm autoset_utilization_cpu=false unset_utilization_cpu=true >/dev/null
 settle 180 || true
-reaches 90 "$t" "d: vm Started again after the update" rsc_started vm || true
+reaches 90 "$t" "d: vm Started again once updated" rsc_started vm || true
 node=$(rsc_nodes vm)
 cpu_gone() { [[ -z $(util cpu) ]]; }
 wait_for 30 cpu_gone || true
