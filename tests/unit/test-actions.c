@@ -241,13 +241,37 @@ test_action(Fx *fx, gconstpointer data)
         c->check(fx);
 }
 
+/* ---- checks shared by many cases ------------------------------------------- */
+
+/* How often the stop asked for a shutdown and for a destroy. */
+static void
+assert_stop_calls(Fx *fx, guint shutdowns, guint destroys)
+{
+    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_SHUTDOWN), ==, shutdowns);
+    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_DESTROY), ==, destroys);
+}
+
+/* A check that is only those two counts. */
+#define STOP_CALLS_CHECK(name, shutdowns, destroys) \
+    static void name(Fx *fx) { assert_stop_calls(fx, shutdowns, destroys); }
+
 /* ---- setups ------------------------------------------------------------------ */
 
-static void
-set_running(Fx *fx)
-{
-    fake_virt_set_state(fx->fake, TRUE, VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_BOOTED);
-}
+/* The situations that are only a state libvirt reports for vm1, and those
+ * that add one failing call to another situation: a call fails times times
+ * (-1: always) with code. */
+#define STATE_SETUP(name, state, reason) \
+    static void name(Fx *fx) { fake_virt_set_state(fx->fake, TRUE, state, reason); }
+#define FAIL_SETUP(name, base, op, code, times) \
+    static void name(Fx *fx) { base(fx); fake_virt_fail(fx->fake, op, code, times); }
+
+STATE_SETUP(set_running, VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_BOOTED)
+STATE_SETUP(set_paused_ioerror, VIR_DOMAIN_PAUSED, VIR_DOMAIN_PAUSED_IOERROR)
+STATE_SETUP(set_shutoff, VIR_DOMAIN_SHUTOFF, VIR_DOMAIN_SHUTOFF_SHUTDOWN)
+STATE_SETUP(set_crashed, VIR_DOMAIN_CRASHED, VIR_DOMAIN_CRASHED_PANICKED)
+STATE_SETUP(set_paused_postcopy_failed, VIR_DOMAIN_PAUSED, VIR_DOMAIN_PAUSED_POSTCOPY_FAILED)
+STATE_SETUP(set_running_postcopy_failed, VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_POSTCOPY_FAILED)
+STATE_SETUP(set_stays_paused_by_migration, VIR_DOMAIN_PAUSED, VIR_DOMAIN_PAUSED_MIGRATION)
 
 static void
 add_qemu_process(Fx *fx, const char *pid, const char *name, const char *uuid)
@@ -376,12 +400,6 @@ set_boots_slowly(Fx *fx)
     fake_virt_on_success(fx->fake, FAKE_OP_CREATE, slow);
 }
 
-static void
-set_paused_ioerror(Fx *fx)
-{
-    fake_virt_set_state(fx->fake, TRUE, VIR_DOMAIN_PAUSED, VIR_DOMAIN_PAUSED_IOERROR);
-}
-
 /* The guard's note that the cluster manages vm1, as the agent left it. */
 static char *
 guard_note(Fx *fx)
@@ -427,8 +445,7 @@ check_created_with_marker(Fx *fx)
     g_assert_true(xvm_cache_load(cache, &name, &uuid));
     g_assert_cmpstr(name, ==, "vm1");
     g_assert_cmpstr(uuid, ==, UUID);
-    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_SHUTDOWN), ==, 0);
-    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_DESTROY), ==, 0);
+    assert_stop_calls(fx, 0, 0);
     /* The hook guard knows the domain is the cluster's, and the start token
      * that let this start through is gone again (doc/guard.md). */
     g_assert_cmpstr(note, ==, INSTANCE "\n");
@@ -474,33 +491,13 @@ set_ignores_shutdown(Fx *fx)
     fake_virt_on_success(fx->fake, FAKE_OP_SHUTDOWN, NULL);
 }
 
-static void
-set_destroy_never_works(Fx *fx)
-{
-    set_ignores_shutdown(fx);
-    fake_virt_fail(fx->fake, FAKE_OP_DESTROY, XVM_ERROR_LIBVIRT, -1);
-}
+FAIL_SETUP(set_destroy_never_works, set_ignores_shutdown, FAKE_OP_DESTROY, XVM_ERROR_LIBVIRT, -1)
 
-static void
-set_destroy_fails_twice(Fx *fx)
-{
-    set_ignores_shutdown(fx);
-    fake_virt_fail(fx->fake, FAKE_OP_DESTROY, XVM_ERROR_LIBVIRT, 2);
-}
+FAIL_SETUP(set_destroy_fails_twice, set_ignores_shutdown, FAKE_OP_DESTROY, XVM_ERROR_LIBVIRT, 2)
 
-static void
-set_shutdown_refused(Fx *fx)
-{
-    set_running(fx);
-    fake_virt_fail(fx->fake, FAKE_OP_SHUTDOWN, XVM_ERROR_LIBVIRT, 1);
-}
+FAIL_SETUP(set_shutdown_refused, set_running, FAKE_OP_SHUTDOWN, XVM_ERROR_LIBVIRT, 1)
 
-static void
-set_shutdown_refused_twice(Fx *fx)
-{
-    set_running(fx);
-    fake_virt_fail(fx->fake, FAKE_OP_SHUTDOWN, XVM_ERROR_LIBVIRT, 2);
-}
+FAIL_SETUP(set_shutdown_refused_twice, set_running, FAKE_OP_SHUTDOWN, XVM_ERROR_LIBVIRT, 2)
 
 static void
 set_other_domain_same_name(Fx *fx)
@@ -509,19 +506,13 @@ set_other_domain_same_name(Fx *fx)
     fake_virt_set_uuid(fx->fake, OTHER_UUID);
 }
 
-static void
-check_stopped_untouched(Fx *fx)
-{
-    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_SHUTDOWN), ==, 0);
-    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_DESTROY), ==, 0);
-}
+STOP_CALLS_CHECK(check_stopped_untouched, 0, 0)
 
 static void
 check_graceful(Fx *fx)
 {
-    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_SHUTDOWN), ==, 1);
+    assert_stop_calls(fx, 1, 0);
     g_assert_cmpstr(fake_virt_last_arg(fx->fake, FAKE_OP_SHUTDOWN), ==, "vm1");
-    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_DESTROY), ==, 0);
     /* The guest took its 3 s: the agent waited on events, not a fixed sleep. */
     g_assert_cmpint(fx->finished_us - fx->started_us, >=, 3000 * MS);
     g_assert_cmpint(fx->finished_us - fx->started_us, <, 5000 * MS);
@@ -538,8 +529,7 @@ check_destroyed_after_graceful(Fx *fx)
     gint64 shutdown_at = fake_virt_call_us(fx->fake, FAKE_OP_SHUTDOWN, 0);
     gint64 destroy_at = fake_virt_call_us(fx->fake, FAKE_OP_DESTROY, 0);
 
-    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_SHUTDOWN), ==, 1);
-    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_DESTROY), ==, 1);
+    assert_stop_calls(fx, 1, 1);
     g_assert_cmpint(shutdown_at, <, destroy_at);
     g_assert_cmpint(destroy_at, >=, fx->started_us + DEFAULT_GRACEFUL_MS * MS);
     /* ... and destroy still has its whole reserve before the deadline. */
@@ -563,8 +553,7 @@ check_gave_up_after_graceful(Fx *fx)
 static void
 check_destroy_only(Fx *fx)
 {
-    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_SHUTDOWN), ==, 0);
-    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_DESTROY), ==, 1);
+    assert_stop_calls(fx, 0, 1);
     /* No graceful wait first. */
     g_assert_cmpint(fake_virt_call_us(fx->fake, FAKE_OP_DESTROY, 0), ==, fx->started_us);
 }
@@ -574,27 +563,16 @@ check_destroy_only(Fx *fx)
 static void
 check_destroy_after_refusal(Fx *fx)
 {
-    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_SHUTDOWN), ==, 1);
-    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_DESTROY), ==, 1);
+    assert_stop_calls(fx, 1, 1);
     g_assert_cmpint(fake_virt_call_us(fx->fake, FAKE_OP_DESTROY, 0), <,
                     fx->started_us + 1000 * MS);
 }
 
 /* shutdown_mode refused (agent without a guest agent): asked again with the
  * hypervisor's default method, and the guest shut down by itself. */
-static void
-check_mode_fell_back(Fx *fx)
-{
-    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_SHUTDOWN), ==, 2);
-    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_DESTROY), ==, 0);
-}
+STOP_CALLS_CHECK(check_mode_fell_back, 2, 0)
 
-static void
-check_destroy_after_two_refusals(Fx *fx)
-{
-    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_SHUTDOWN), ==, 2);
-    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_DESTROY), ==, 1);
-}
+STOP_CALLS_CHECK(check_destroy_after_two_refusals, 2, 1)
 
 static void
 check_destroy_at_shutdown_timeout(Fx *fx)
@@ -625,18 +603,6 @@ check_stopped_cached_name(Fx *fx)
 }
 
 /* ---- monitor ------------------------------------------------------------------------ */
-
-static void
-set_shutoff(Fx *fx)
-{
-    fake_virt_set_state(fx->fake, TRUE, VIR_DOMAIN_SHUTOFF, VIR_DOMAIN_SHUTOFF_SHUTDOWN);
-}
-
-static void
-set_crashed(Fx *fx)
-{
-    fake_virt_set_state(fx->fake, TRUE, VIR_DOMAIN_CRASHED, VIR_DOMAIN_CRASHED_PANICKED);
-}
 
 static void
 set_nostate_then_running(Fx *fx)
@@ -828,24 +794,6 @@ check_migrated_with_options(Fx *fx)
     g_assert_cmpstr(p->text, ==, "xbzrle");
 }
 
-static void
-set_paused_postcopy_failed(Fx *fx)
-{
-    fake_virt_set_state(fx->fake, TRUE, VIR_DOMAIN_PAUSED, VIR_DOMAIN_PAUSED_POSTCOPY_FAILED);
-}
-
-static void
-set_running_postcopy_failed(Fx *fx)
-{
-    fake_virt_set_state(fx->fake, TRUE, VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_POSTCOPY_FAILED);
-}
-
-static void
-set_stays_paused_by_migration(Fx *fx)
-{
-    fake_virt_set_state(fx->fake, TRUE, VIR_DOMAIN_PAUSED, VIR_DOMAIN_PAUSED_MIGRATION);
-}
-
 /* Reported at once: waiting does not heal it. */
 static void
 check_reported_at_once(Fx *fx)
@@ -927,12 +875,7 @@ set_target_disk_missing(Fx *fx)
     fake_virt_set_target(fx->fake, &facts);
 }
 
-static void
-set_target_unreachable(Fx *fx)
-{
-    set_running(fx);
-    fake_virt_fail(fx->fake, FAKE_OP_INSPECT_TARGET, XVM_ERROR_CONNECT, -1);
-}
+FAIL_SETUP(set_target_unreachable, set_running, FAKE_OP_INSPECT_TARGET, XVM_ERROR_CONNECT, -1)
 
 /* Refused before any page moved, at once, and the guest stays. */
 static void
@@ -1427,28 +1370,13 @@ set_running_other_resource(Fx *fx)
     fake_virt_set_marker(fx->fake, "other-rsc");
 }
 
-static void
-set_list_fails(Fx *fx)
-{
-    set_running(fx);
-    fake_virt_fail(fx->fake, FAKE_OP_LIST_ACTIVE, XVM_ERROR_LIBVIRT, -1);
-}
+FAIL_SETUP(set_list_fails, set_running, FAKE_OP_LIST_ACTIVE, XVM_ERROR_LIBVIRT, -1)
 
-static void
-set_list_drops(Fx *fx)
-{
-    set_running(fx);
-    fake_virt_fail(fx->fake, FAKE_OP_LIST_ACTIVE, XVM_ERROR_CONNECT, -1);
-}
+FAIL_SETUP(set_list_drops, set_running, FAKE_OP_LIST_ACTIVE, XVM_ERROR_CONNECT, -1)
 
 /* libvirtd restarted after the connect: the first call fails on the
  * connection, the second connection works. */
-static void
-set_status_drops_once(Fx *fx)
-{
-    set_running(fx);
-    fake_virt_fail(fx->fake, FAKE_OP_STATUS, XVM_ERROR_CONNECT, 1);
-}
+FAIL_SETUP(set_status_drops_once, set_running, FAKE_OP_STATUS, XVM_ERROR_CONNECT, 1)
 
 /* The owned domain is stopped by its UUID, whatever config says now. */
 static void
@@ -1666,12 +1594,8 @@ check_target_resources_started(Fx *fx)
                     fake_virt_call_us(fx->fake, FAKE_OP_MIGRATE, 0));
 }
 
-static void
-set_resources_missing(Fx *fx)
-{
-    set_resources_config(fx);
-    fake_virt_fail(fx->fake, FAKE_OP_START_RESOURCES, XVM_ERROR_NOT_INSTALLED, 1);
-}
+FAIL_SETUP(set_resources_missing, set_resources_config, FAKE_OP_START_RESOURCES,
+           XVM_ERROR_NOT_INSTALLED, 1)
 
 static void
 check_foreign_file_kept(Fx *fx)
@@ -1728,20 +1652,13 @@ check_not_marked(Fx *fx)
     g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_SET_MARKER), ==, 0);
 }
 
-static void
-check_running_untouched(Fx *fx)
-{
-    check_stopped_untouched(fx);
-    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_CREATE), ==, 0);
-}
-
 /* Pacemaker keeps 127 bytes of the reason: the advice must be in them. */
 static void
 check_drift_reason(Fx *fx)
 {
     g_autofree char *reason = xvm_result_reason(fx->error->message);
 
-    check_running_untouched(fx);
+    check_no_libvirt_change(fx);
     g_assert_nonnull(strstr(reason, "stop and start the resource"));
 }
 
@@ -2070,10 +1987,10 @@ static const ActionCase cases[] = {
      * running" (the guest's memory is split between them). */
     { "/xvm/actions/monitor/postcopy-failed-source", XVM_ACTION_MONITOR, { NULL },
       set_paused_postcopy_failed, XVM_OCF_ERR_GENERIC, XVM_ERROR_DOMAIN_FAILED,
-      "paused after a failed post-copy", check_running_untouched, NULL },
+      "paused after a failed post-copy", check_no_libvirt_change, NULL },
     { "/xvm/actions/monitor/postcopy-failed-target", XVM_ACTION_MONITOR, { NULL },
       set_running_postcopy_failed, XVM_OCF_ERR_GENERIC, XVM_ERROR_DOMAIN_FAILED,
-      "running after a failed post-copy", check_running_untouched, NULL },
+      "running after a failed post-copy", check_no_libvirt_change, NULL },
     { "/xvm/actions/migrate_from/postcopy-failed", XVM_ACTION_MIGRATE_FROM, { MIGRATE_ENV },
       set_paused_postcopy_failed, XVM_OCF_ERR_GENERIC, XVM_ERROR_DOMAIN_FAILED,
       "domain vm1 arrived from node1 but is paused after a failed post-copy",
@@ -2167,7 +2084,7 @@ static const ActionCase cases[] = {
       set_config_uuid_added_marked, XVM_OCF_SUCCESS, NO_ERROR, NULL, check_owned_stopped,
       NULL },
     { "/xvm/actions/identity/config-no-uuid-new-uuid", XVM_ACTION_MONITOR, { NULL },
-      set_restarted_with_new_uuid, XVM_OCF_SUCCESS, NO_ERROR, NULL, check_running_untouched,
+      set_restarted_with_new_uuid, XVM_OCF_SUCCESS, NO_ERROR, NULL, check_no_libvirt_change,
       NULL },
     { "/xvm/actions/identity/probe-notes-domain", XVM_ACTION_MONITOR,
       { "-OCF_RESKEY_CRM_meta_interval" }, set_running_unmarked, XVM_OCF_SUCCESS, NO_ERROR,
@@ -2182,37 +2099,37 @@ static const ActionCase cases[] = {
     /* Config unusable, no note: a marker of ours (or a by-hand start from
      * our config) is ours; an unmarked running domain may be: cannot tell. */
     { "/xvm/actions/identity/monitor-by-hand-marker", XVM_ACTION_MONITOR, { NO_CONFIG },
-      set_by_hand_marker_no_note, XVM_OCF_SUCCESS, NO_ERROR, NULL, check_running_untouched,
+      set_by_hand_marker_no_note, XVM_OCF_SUCCESS, NO_ERROR, NULL, check_no_libvirt_change,
       NULL },
     { "/xvm/actions/identity/stop-by-hand-marker", XVM_ACTION_STOP, { NO_CONFIG },
       set_by_hand_marker_no_note, XVM_OCF_SUCCESS, NO_ERROR, NULL, check_owned_stopped,
       NULL },
     { "/xvm/actions/identity/stop-other-by-hand-marker", XVM_ACTION_STOP, { NO_CONFIG },
-      set_other_by_hand_marker, XVM_OCF_SUCCESS, NO_ERROR, NULL, check_running_untouched,
+      set_other_by_hand_marker, XVM_OCF_SUCCESS, NO_ERROR, NULL, check_no_libvirt_change,
       NULL },
     { "/xvm/actions/identity/probe-unmarked-no-identity", XVM_ACTION_MONITOR,
       { NO_CONFIG, "-OCF_RESKEY_CRM_meta_interval" }, set_running_unmarked,
-      XVM_OCF_ERR_GENERIC, XVM_ERROR_UNKNOWN_STATE, "cannot tell", check_running_untouched,
+      XVM_OCF_ERR_GENERIC, XVM_ERROR_UNKNOWN_STATE, "cannot tell", check_no_libvirt_change,
       NULL },
     { "/xvm/actions/identity/stop-unmarked-no-identity", XVM_ACTION_STOP, { NO_CONFIG },
       set_running_unmarked, XVM_OCF_ERR_GENERIC, XVM_ERROR_UNKNOWN_STATE, "cannot tell",
-      check_running_untouched, NULL },
+      check_no_libvirt_change, NULL },
     { "/xvm/actions/identity/probe-other-resource-no-identity", XVM_ACTION_MONITOR,
       { NO_CONFIG, "-OCF_RESKEY_CRM_meta_interval" }, set_running_other_resource,
-      XVM_OCF_NOT_RUNNING, NO_ERROR, NULL, check_running_untouched, NULL },
+      XVM_OCF_NOT_RUNNING, NO_ERROR, NULL, check_no_libvirt_change, NULL },
     { "/xvm/actions/identity/stop-other-resource-no-identity", XVM_ACTION_STOP, { NO_CONFIG },
-      set_running_other_resource, XVM_OCF_SUCCESS, NO_ERROR, NULL, check_running_untouched,
+      set_running_other_resource, XVM_OCF_SUCCESS, NO_ERROR, NULL, check_no_libvirt_change,
       NULL },
     /* A list that breaks off is no proof (item 5). */
     { "/xvm/actions/identity/probe-list-fails", XVM_ACTION_MONITOR,
       { NO_CONFIG, "-OCF_RESKEY_CRM_meta_interval" }, set_list_fails, XVM_OCF_ERR_GENERIC,
-      XVM_ERROR_UNKNOWN_STATE, "cannot tell", check_running_untouched, NULL },
+      XVM_ERROR_UNKNOWN_STATE, "cannot tell", check_no_libvirt_change, NULL },
     { "/xvm/actions/identity/probe-list-drops", XVM_ACTION_MONITOR,
       { NO_CONFIG, "-OCF_RESKEY_CRM_meta_interval" }, set_list_drops, XVM_OCF_ERR_GENERIC,
-      XVM_ERROR_UNKNOWN_STATE, NULL, check_running_untouched, NULL },
+      XVM_ERROR_UNKNOWN_STATE, NULL, check_no_libvirt_change, NULL },
     { "/xvm/actions/identity/stop-list-drops", XVM_ACTION_STOP, { NO_CONFIG },
       set_list_drops, XVM_OCF_ERR_GENERIC, XVM_ERROR_UNKNOWN_STATE, NULL,
-      check_running_untouched, NULL },
+      check_no_libvirt_change, NULL },
     /* libvirtd restarted after the connect: one reconnect (item 4). */
     { "/xvm/actions/identity/monitor-reconnects", XVM_ACTION_MONITOR, { NULL },
       set_status_drops_once, XVM_OCF_SUCCESS, NO_ERROR, NULL, check_reconnected, NULL },
