@@ -258,12 +258,12 @@ assert_stop_calls(Fx *fx, guint shutdowns, guint destroys)
 /* ---- setups ------------------------------------------------------------------ */
 
 /* The situations that are only a state libvirt reports for vm1, and those
- * that add one failing call to another situation: a call fails times times
- * (-1: always) with code. */
+ * that are another situation and one more call on the fake (call may use
+ * fx). */
 #define STATE_SETUP(name, state, reason) \
     static void name(Fx *fx) { fake_virt_set_state(fx->fake, TRUE, state, reason); }
-#define FAIL_SETUP(name, base, op, code, times) \
-    static void name(Fx *fx) { base(fx); fake_virt_fail(fx->fake, op, code, times); }
+#define SETUP_THEN(name, base, call) \
+    static void name(Fx *fx) { base(fx); call; }
 
 STATE_SETUP(set_running, VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_BOOTED)
 STATE_SETUP(set_paused_ioerror, VIR_DOMAIN_PAUSED, VIR_DOMAIN_PAUSED_IOERROR)
@@ -355,12 +355,8 @@ set_running_with_cache(Fx *fx)
     write_cache(fx, "vm1");
 }
 
-static void
-set_running_marked(Fx *fx)
-{
-    set_running(fx);
-    fake_virt_set_marker(fx->fake, INSTANCE);
-}
+SETUP_THEN(set_running_marked, set_running,
+           fake_virt_set_marker(fx->fake, INSTANCE))
 
 /* ---- start ---------------------------------------------------------------------- */
 
@@ -484,27 +480,23 @@ check_waited_for_boot(Fx *fx)
 
 /* ---- stop ------------------------------------------------------------------------- */
 
-static void
-set_ignores_shutdown(Fx *fx)
-{
-    set_running(fx);
-    fake_virt_on_success(fx->fake, FAKE_OP_SHUTDOWN, NULL);
-}
+SETUP_THEN(set_ignores_shutdown, set_running,
+           fake_virt_on_success(fx->fake, FAKE_OP_SHUTDOWN, NULL))
 
-FAIL_SETUP(set_destroy_never_works, set_ignores_shutdown, FAKE_OP_DESTROY, XVM_ERROR_LIBVIRT, -1)
+SETUP_THEN(set_destroy_never_works, set_ignores_shutdown,
+           fake_virt_fail(fx->fake, FAKE_OP_DESTROY, XVM_ERROR_LIBVIRT, -1))
 
-FAIL_SETUP(set_destroy_fails_twice, set_ignores_shutdown, FAKE_OP_DESTROY, XVM_ERROR_LIBVIRT, 2)
+SETUP_THEN(set_destroy_fails_twice, set_ignores_shutdown,
+           fake_virt_fail(fx->fake, FAKE_OP_DESTROY, XVM_ERROR_LIBVIRT, 2))
 
-FAIL_SETUP(set_shutdown_refused, set_running, FAKE_OP_SHUTDOWN, XVM_ERROR_LIBVIRT, 1)
+SETUP_THEN(set_shutdown_refused, set_running,
+           fake_virt_fail(fx->fake, FAKE_OP_SHUTDOWN, XVM_ERROR_LIBVIRT, 1))
 
-FAIL_SETUP(set_shutdown_refused_twice, set_running, FAKE_OP_SHUTDOWN, XVM_ERROR_LIBVIRT, 2)
+SETUP_THEN(set_shutdown_refused_twice, set_running,
+           fake_virt_fail(fx->fake, FAKE_OP_SHUTDOWN, XVM_ERROR_LIBVIRT, 2))
 
-static void
-set_other_domain_same_name(Fx *fx)
-{
-    set_running(fx);
-    fake_virt_set_uuid(fx->fake, OTHER_UUID);
-}
+SETUP_THEN(set_other_domain_same_name, set_running,
+           fake_virt_set_uuid(fx->fake, OTHER_UUID))
 
 STOP_CALLS_CHECK(check_stopped_untouched, 0, 0)
 
@@ -692,12 +684,8 @@ set_migrate_hangs(Fx *fx)
     fake_virt_set_progress_step(fx->fake, 17000);
 }
 
-static void
-set_migrate_fails(Fx *fx)
-{
-    set_running(fx);
-    fake_virt_set_migrate(fx->fake, FAKE_MIGRATE_FAILS);
-}
+SETUP_THEN(set_migrate_fails, set_running,
+           fake_virt_set_migrate(fx->fake, FAKE_MIGRATE_FAILS))
 
 static void
 set_arrives_after_events(Fx *fx)
@@ -875,7 +863,8 @@ set_target_disk_missing(Fx *fx)
     fake_virt_set_target(fx->fake, &facts);
 }
 
-FAIL_SETUP(set_target_unreachable, set_running, FAKE_OP_INSPECT_TARGET, XVM_ERROR_CONNECT, -1)
+SETUP_THEN(set_target_unreachable, set_running,
+           fake_virt_fail(fx->fake, FAKE_OP_INSPECT_TARGET, XVM_ERROR_CONNECT, -1))
 
 /* Refused before any page moved, at once, and the guest stays. */
 static void
@@ -906,15 +895,6 @@ static const FakeProgress busy_guest[] = {
 };
 
 static void
-set_busy_converges_at_1200(Fx *fx)
-{
-    set_running(fx);
-    fake_virt_set_migrate(fx->fake, FAKE_MIGRATE_HANGS);
-    fake_virt_set_progress(fx->fake, busy_guest);
-    fake_virt_converge_at_downtime(fx->fake, 1200);
-}
-
-static void
 set_busy_never_converges(Fx *fx)
 {
     set_running(fx);
@@ -922,19 +902,14 @@ set_busy_never_converges(Fx *fx)
     fake_virt_set_progress(fx->fake, busy_guest);
 }
 
-static void
-set_busy_postcopy_done(Fx *fx)
-{
-    set_busy_never_converges(fx);
-    fake_virt_set_postcopy(fx->fake, 8000, FALSE);
-}
+SETUP_THEN(set_busy_converges_at_1200, set_busy_never_converges,
+           fake_virt_converge_at_downtime(fx->fake, 1200))
 
-static void
-set_busy_postcopy_fails(Fx *fx)
-{
-    set_busy_never_converges(fx);
-    fake_virt_set_postcopy(fx->fake, 3000, TRUE);
-}
+SETUP_THEN(set_busy_postcopy_done, set_busy_never_converges,
+           fake_virt_set_postcopy(fx->fake, 8000, FALSE))
+
+SETUP_THEN(set_busy_postcopy_fails, set_busy_never_converges,
+           fake_virt_set_postcopy(fx->fake, 3000, TRUE))
 
 /* Progress until 15 s (400 -> 300 MiB left), then stuck. */
 static void
@@ -960,6 +935,15 @@ call_after_start_ms(Fx *fx, FakeOp op, guint nth)
     return (at - fx->started_us) / 1000;
 }
 
+/* The n-th call of op came between from_ms (included) and to_ms after the
+ * action's start. */
+static void
+assert_call_within(Fx *fx, FakeOp op, guint n, gint64 from_ms, gint64 to_ms)
+{
+    g_assert_cmpint(call_after_start_ms(fx, op, n), >=, from_ms);
+    g_assert_cmpint(call_after_start_ms(fx, op, n), <, to_ms);
+}
+
 static void
 check_downtimes(Fx *fx, const char *const *want)
 {
@@ -980,10 +964,8 @@ check_ladder_converged(Fx *fx)
 
     g_assert_cmpuint(m.max_downtime_ms, ==, 300);
     check_downtimes(fx, want);
-    g_assert_cmpint(call_after_start_ms(fx, FAKE_OP_SET_MAX_DOWNTIME, 0), >=, 20000);
-    g_assert_cmpint(call_after_start_ms(fx, FAKE_OP_SET_MAX_DOWNTIME, 0), <, 21500);
-    g_assert_cmpint(call_after_start_ms(fx, FAKE_OP_SET_MAX_DOWNTIME, 1), >=, 25000);
-    g_assert_cmpint(call_after_start_ms(fx, FAKE_OP_SET_MAX_DOWNTIME, 1), <, 26500);
+    assert_call_within(fx, FAKE_OP_SET_MAX_DOWNTIME, 0, 20000, 21500);
+    assert_call_within(fx, FAKE_OP_SET_MAX_DOWNTIME, 1, 25000, 26500);
     g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_ABORT_JOB), ==, 0);
     g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_START_POSTCOPY), ==, 0);
     g_assert_nonnull(strstr(fx->ctx->summary, "downtime limit 1200 ms"));
@@ -999,8 +981,7 @@ check_ladder_then_abort(Fx *fx)
 
     check_downtimes(fx, want);
     g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_ABORT_JOB), ==, 1);
-    g_assert_cmpint(call_after_start_ms(fx, FAKE_OP_ABORT_JOB, 0), >=, 45000);
-    g_assert_cmpint(call_after_start_ms(fx, FAKE_OP_ABORT_JOB, 0), <, 47000);
+    assert_call_within(fx, FAKE_OP_ABORT_JOB, 0, 45000, 47000);
     g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_START_POSTCOPY), ==, 0);
     g_assert_nonnull(strstr(fx->error->message, "100 MiB left"));
     g_assert_nonnull(strstr(fx->error->message, "dirtied 60 MiB/s"));
@@ -1018,8 +999,7 @@ check_postcopy_done(Fx *fx)
     g_assert_cmphex(m.extra_flags & VIR_MIGRATE_POSTCOPY, ==, VIR_MIGRATE_POSTCOPY);
     check_downtimes(fx, want);
     g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_START_POSTCOPY), ==, 1);
-    g_assert_cmpint(call_after_start_ms(fx, FAKE_OP_START_POSTCOPY, 0), >=, 35000);
-    g_assert_cmpint(call_after_start_ms(fx, FAKE_OP_START_POSTCOPY, 0), <, 36500);
+    assert_call_within(fx, FAKE_OP_START_POSTCOPY, 0, 35000, 36500);
     g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_ABORT_JOB), ==, 0);
     g_assert_nonnull(strstr(fx->ctx->summary, "post-copy after 3"));
 }
@@ -1040,8 +1020,7 @@ check_stall_counted_from_progress(Fx *fx)
     static const char *const want[] = { "600", NULL };
 
     check_downtimes(fx, want);
-    g_assert_cmpint(call_after_start_ms(fx, FAKE_OP_SET_MAX_DOWNTIME, 0), >=, 35000);
-    g_assert_cmpint(call_after_start_ms(fx, FAKE_OP_SET_MAX_DOWNTIME, 0), <, 36500);
+    assert_call_within(fx, FAKE_OP_SET_MAX_DOWNTIME, 0, 35000, 36500);
     g_assert_nonnull(strstr(fx->ctx->summary, "throttle peak 30%"));
 }
 
@@ -1132,10 +1111,20 @@ set_running_config_in_tmp(Fx *fx)
     set_running(fx);
 }
 
+/* The config file in the test's directory, as the stop left it. */
+static char *
+saved_config_text(Fx *fx)
+{
+    g_autofree char *path = g_build_filename(fx->tmpdir, "vm1.xml", NULL);
+    char *text = NULL;
+
+    g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+    return text;
+}
+
 static void
 check_config_saved(Fx *fx)
 {
-    g_autofree char *path = g_build_filename(fx->tmpdir, "vm1.xml", NULL);
     g_autofree char *text = NULL;
 
     check_graceful(fx);
@@ -1143,7 +1132,7 @@ check_config_saved(Fx *fx)
     /* Saved while the guest still runs its last configuration. */
     g_assert_cmpint(fake_virt_call_us(fx->fake, FAKE_OP_DUMP_XML, 0), <=,
                     fake_virt_call_us(fx->fake, FAKE_OP_SHUTDOWN, 0));
-    g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+    text = saved_config_text(fx);
     g_assert_nonnull(strstr(text, "saved by the fake"));
 }
 
@@ -1197,12 +1186,11 @@ set_running_config_half_edited(Fx *fx)
 static void
 check_half_edit_kept(Fx *fx)
 {
-    g_autofree char *path = g_build_filename(fx->tmpdir, "vm1.xml", NULL);
     g_autofree char *text = NULL;
 
     check_graceful(fx);
     g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_DUMP_XML), ==, 0);
-    g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+    text = saved_config_text(fx);
     g_assert_cmpstr(text, ==, "<domain type='kvm'><name>vm1</name>");
 }
 
@@ -1331,20 +1319,12 @@ set_config_uuid_added_marked(Fx *fx)
 
 /* Started by hand from this resource's own config (now unreadable), no
  * note: ours too. */
-static void
-set_by_hand_marker_no_note(Fx *fx)
-{
-    set_running(fx);
-    fake_virt_set_marker(fx->fake, "by-hand:" NO_CONFIG_PATH);
-}
+SETUP_THEN(set_by_hand_marker_no_note, set_running,
+           fake_virt_set_marker(fx->fake, "by-hand:" NO_CONFIG_PATH))
 
 /* ... and one started by hand from another config is not. */
-static void
-set_other_by_hand_marker(Fx *fx)
-{
-    set_running(fx);
-    fake_virt_set_marker(fx->fake, "by-hand:/etc/xvm/vm2.xml");
-}
+SETUP_THEN(set_other_by_hand_marker, set_running,
+           fake_virt_set_marker(fx->fake, "by-hand:/etc/xvm/vm2.xml"))
 
 /* Config without <uuid>; the note has the UUID of an earlier run, and vm1
  * now runs with another one (started again by hand, say). */
@@ -1363,20 +1343,19 @@ set_running_unmarked(Fx *fx)
     set_running(fx);
 }
 
-static void
-set_running_other_resource(Fx *fx)
-{
-    set_running(fx);
-    fake_virt_set_marker(fx->fake, "other-rsc");
-}
+SETUP_THEN(set_running_other_resource, set_running,
+           fake_virt_set_marker(fx->fake, "other-rsc"))
 
-FAIL_SETUP(set_list_fails, set_running, FAKE_OP_LIST_ACTIVE, XVM_ERROR_LIBVIRT, -1)
+SETUP_THEN(set_list_fails, set_running,
+           fake_virt_fail(fx->fake, FAKE_OP_LIST_ACTIVE, XVM_ERROR_LIBVIRT, -1))
 
-FAIL_SETUP(set_list_drops, set_running, FAKE_OP_LIST_ACTIVE, XVM_ERROR_CONNECT, -1)
+SETUP_THEN(set_list_drops, set_running,
+           fake_virt_fail(fx->fake, FAKE_OP_LIST_ACTIVE, XVM_ERROR_CONNECT, -1))
 
 /* libvirtd restarted after the connect: the first call fails on the
  * connection, the second connection works. */
-FAIL_SETUP(set_status_drops_once, set_running, FAKE_OP_STATUS, XVM_ERROR_CONNECT, 1)
+SETUP_THEN(set_status_drops_once, set_running,
+           fake_virt_fail(fx->fake, FAKE_OP_STATUS, XVM_ERROR_CONNECT, 1))
 
 /* The owned domain is stopped by its UUID, whatever config says now. */
 static void
@@ -1594,8 +1573,8 @@ check_target_resources_started(Fx *fx)
                     fake_virt_call_us(fx->fake, FAKE_OP_MIGRATE, 0));
 }
 
-FAIL_SETUP(set_resources_missing, set_resources_config, FAKE_OP_START_RESOURCES,
-           XVM_ERROR_NOT_INSTALLED, 1)
+SETUP_THEN(set_resources_missing, set_resources_config,
+           fake_virt_fail(fx->fake, FAKE_OP_START_RESOURCES, XVM_ERROR_NOT_INSTALLED, 1))
 
 static void
 check_foreign_file_kept(Fx *fx)
