@@ -1419,15 +1419,6 @@ fx_file(Fx *fx, const char *name)
     return g_build_filename(fx->tmpdir, name, NULL);
 }
 
-static ino_t
-inode_of(const char *path)
-{
-    struct stat st;
-
-    g_assert_cmpint(stat(path, &st), ==, 0);
-    return st.st_ino;
-}
-
 static char *
 image_backing(const char *path)
 {
@@ -1515,7 +1506,7 @@ set_previous_overlay(Fx *fx)
                                    NULL, NULL, NULL, &status, NULL));
         g_assert_cmpint(status, ==, 0);
     }
-    previous_overlay = inode_of(overlay);
+    previous_overlay = xvm_test_inode_of(overlay);
 }
 
 static void
@@ -1530,7 +1521,7 @@ check_overlay_kept(Fx *fx)
 {
     g_autofree char *overlay = fx_file(fx, "vm1.qcow2");
 
-    g_assert_cmpuint(inode_of(overlay), ==, previous_overlay);
+    g_assert_cmpuint(xvm_test_inode_of(overlay), ==, previous_overlay);
     g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_CREATE), ==, 1);
 }
 
@@ -1540,7 +1531,7 @@ check_overlay_replaced(Fx *fx)
     g_autofree char *overlay = fx_file(fx, "vm1.qcow2");
 
     check_overlay_created(fx);
-    g_assert_cmpuint(inode_of(overlay), !=, previous_overlay);
+    g_assert_cmpuint(xvm_test_inode_of(overlay), !=, previous_overlay);
 }
 
 static void

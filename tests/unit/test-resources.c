@@ -204,15 +204,6 @@ write_qcow2(const char *path, const char *backing)
     g_assert_true(g_file_set_contents(path, (const char *) head, sizeof(head), NULL));
 }
 
-static ino_t
-inode_of(const char *path)
-{
-    struct stat st;
-
-    g_assert_cmpint(stat(path, &st), ==, 0);
-    return st.st_ino;
-}
-
 static char *
 file_text(const char *path)
 {
@@ -382,9 +373,9 @@ check_stateless_replaces(Fx *fx, const char *recorded)
     install_qemu_img(fx, FALSE);
     set_overlay_params(fx, TRUE);
     write_qcow2(fx->overlay, recorded);
-    before = inode_of(fx->overlay);
+    before = xvm_test_inode_of(fx->overlay);
     g_assert_cmpint(run(fx, XVM_ACTION_START), ==, XVM_OCF_SUCCESS);
-    g_assert_cmpuint(inode_of(fx->overlay), !=, before);
+    g_assert_cmpuint(xvm_test_inode_of(fx->overlay), !=, before);
     text = file_text(fx->overlay);
     g_assert_cmpstr(text, ==, "a fresh overlay\n");
     base = file_text(fx->base);

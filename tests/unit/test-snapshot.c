@@ -330,15 +330,6 @@ test_relative_snapshot_ignored(Fx *fx, gconstpointer data G_GNUC_UNUSED)
 
 /* ---- save_config_on_stop / sync_config_on_stop -------------------------------------- */
 
-static guint64
-inode_of(const char *path)
-{
-    struct stat st;
-
-    g_assert_cmpint(g_stat(path, &st), ==, 0);
-    return st.st_ino;
-}
-
 static void
 set_save_config(Fx *fx)
 {
@@ -359,10 +350,10 @@ test_monitor_writes_on_change_only(Fx *fx, gconstpointer data G_GNUC_UNUSED)
     g_assert_cmpint(run(fx, XVM_ACTION_MONITOR), ==, XVM_OCF_SUCCESS);
     g_assert_true(g_file_get_contents(fx->config, &text, NULL, NULL));
     g_assert_nonnull(strstr(text, "saved by the fake"));
-    first = inode_of(fx->config);
+    first = xvm_test_inode_of(fx->config);
     g_assert_cmpint(run(fx, XVM_ACTION_MONITOR), ==, XVM_OCF_SUCCESS);
     g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_DUMP_XML), ==, 2);
-    g_assert_cmpuint(inode_of(fx->config), ==, first);
+    g_assert_cmpuint(xvm_test_inode_of(fx->config), ==, first);
 }
 
 static void

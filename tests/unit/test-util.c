@@ -5,6 +5,7 @@
 
 #include <signal.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <glib/gstdio.h>
 
 void
@@ -66,4 +67,13 @@ xvm_test_pidfd_works(void)
         return FALSE;
     close(fd);
     return TRUE;
+}
+
+ino_t
+xvm_test_inode_of(const char *path)
+{
+    struct stat st;
+
+    g_assert_cmpint(stat(path, &st), ==, 0);
+    return st.st_ino;
 }

@@ -20,3 +20,7 @@ void xvm_test_kill_if_running(pid_t pid, const char *program);
 
 /* Whether pidfd_open works here (old kernels and valgrind 3.19 lack it). */
 gboolean xvm_test_pidfd_works(void);
+
+/* The inode number of path, which must exist: a file replaced rather than
+ * rewritten in place shows a new one. */
+ino_t xvm_test_inode_of(const char *path);
