@@ -22,9 +22,10 @@
 
 #include "fake-clock.h"
 #include "fake-virt.h"
+#include "action-fixture.h"
 #include "test-util.h"
 
-#define UUID "6f1c9c3e-1d2a-4b7e-9a39-2e0c5b7d8a11"
+#define UUID XVM_TEST_UUID
 #define OTHER_UUID "0b7a1c7e-5d8e-4f3a-8e0f-9a2d3c4b5e6f"
 #define INSTANCE "vm1-rsc"
 #define MS ((gint64) 1000)
@@ -128,8 +129,6 @@ fx_setup(Fx *fx, gconstpointer data)
     const ActionCase *c = data;
     g_autofree char *config = g_test_build_filename(G_TEST_DIST, "data", "unit", "vm1.xml",
                                                     NULL);
-    g_autofree char *rsctmp = NULL;
-    g_autofree char *guard = NULL;
 
     fake_clock_reset();
     fx->tmpdir = xvm_test_make_tmpdir();
@@ -138,17 +137,7 @@ fx_setup(Fx *fx, gconstpointer data)
     add_visible_processes(fx);
     fx->run_dir = g_build_filename(fx->tmpdir, "qemu-run", NULL);
     g_assert_cmpint(g_mkdir(fx->run_dir, 0755), ==, 0);
-    rsctmp = g_build_filename(fx->tmpdir, "rsctmp", NULL);
-    guard = g_build_filename(fx->tmpdir, "guard", NULL);
-    fx->env = xvm_env_new(NULL);
-    /* The hook guard's files go here, never into this host's /run and
-     * /var/lib/libvirt. */
-    xvm_env_set(fx->env, "XVM_GUARD_ROOT", guard);
-    /* hypervisor unset: libvirt's default, never this host's libvirt.conf. */
-    xvm_env_set(fx->env, "XVM_LIBVIRT_CONF", "/nonexistent/xvm-unit/libvirt.conf");
-    xvm_env_set(fx->env, "OCF_RESKEY_config", config);
-    xvm_env_set(fx->env, "HA_RSCTMP", rsctmp);
-    xvm_env_set(fx->env, "OCF_RESOURCE_INSTANCE", INSTANCE);
+    fx->env = xvm_test_action_env(fx->tmpdir, config, INSTANCE);
     xvm_env_set(fx->env, "OCF_RESKEY_CRM_meta_interval", "10000");  /* monitors recur */
     apply_env(fx, c->env);
     fx->virt = fake_virt_new("vm1", UUID);

@@ -17,23 +17,19 @@
 
 #include "fake-clock.h"
 #include "fake-virt.h"
+#include "action-fixture.h"
 #include "test-util.h"
 
-#define UUID "6f1c9c3e-1d2a-4b7e-9a39-2e0c5b7d8a11"
+#define UUID XVM_TEST_UUID
 #define INSTANCE "vm1-rsc"
 
 typedef struct {
-    char *tmpdir;
+    ActionFx act;
     char *bin;          /* the fake tools; the only PATH the agent sees */
     char *config;       /* tmpdir/vm1.xml */
     char *base;         /* tmpdir/base.img: backingfile */
     char *overlay;      /* tmpdir/vm1.qcow2: VirtualDomain's name for it */
     char *tool_log;     /* one line per tool run: its arguments */
-    XvmEnv *env;
-    XvmVirt *virt;
-    FakeVirt *fake;
-    GError *error;
-    char *old_path;
 } Fx;
 
 /* qemu-img info as qemu 8+ prints it for a qcow2 base: the "file" child's
@@ -107,66 +103,33 @@ write_config(Fx *fx)
 static void
 fx_setup(Fx *fx, gconstpointer data G_GNUC_UNUSED)
 {
-    g_autofree char *dir = NULL;
-
-    fake_clock_reset();
-    fx->tmpdir = xvm_test_make_tmpdir();
-    fx->bin = g_build_filename(fx->tmpdir, "bin", NULL);
+    action_fx_init(&fx->act, INSTANCE);
+    fx->bin = g_build_filename(fx->act.tmpdir, "bin", NULL);
     g_assert_cmpint(g_mkdir(fx->bin, 0755), ==, 0);
-    fx->config = g_build_filename(fx->tmpdir, "vm1.xml", NULL);
-    fx->base = g_build_filename(fx->tmpdir, "base.img", NULL);
-    fx->overlay = g_build_filename(fx->tmpdir, "vm1.qcow2", NULL);
-    fx->tool_log = g_build_filename(fx->tmpdir, "tools.log", NULL);
+    fx->config = g_build_filename(fx->act.tmpdir, "vm1.xml", NULL);
+    fx->base = g_build_filename(fx->act.tmpdir, "base.img", NULL);
+    fx->overlay = g_build_filename(fx->act.tmpdir, "vm1.qcow2", NULL);
+    fx->tool_log = g_build_filename(fx->act.tmpdir, "tools.log", NULL);
     write_config(fx);
     g_assert_true(g_file_set_contents(fx->base, "the base image", -1, NULL));
-    fx->env = xvm_env_new(NULL);
-    dir = g_build_filename(fx->tmpdir, "guard", NULL);
-    xvm_env_set(fx->env, "XVM_GUARD_ROOT", dir);
-    g_free(dir);
-    dir = g_build_filename(fx->tmpdir, "rsctmp", NULL);
-    xvm_env_set(fx->env, "HA_RSCTMP", dir);
-    xvm_env_set(fx->env, "XVM_LIBVIRT_CONF", "/nonexistent/xvm-unit/libvirt.conf");
-    xvm_env_set(fx->env, "OCF_RESKEY_config", fx->config);
-    xvm_env_set(fx->env, "OCF_RESOURCE_INSTANCE", INSTANCE);
-    fx->virt = fake_virt_new("vm1", UUID);
-    fx->fake = fake_virt_of(fx->virt);
-    fx->old_path = g_strdup(g_getenv("PATH"));
     g_setenv("PATH", fx->bin, TRUE);
 }
 
 static void
 fx_teardown(Fx *fx, gconstpointer data G_GNUC_UNUSED)
 {
-    g_setenv("PATH", fx->old_path, TRUE);
-    xvm_env_free(fx->env);
-    xvm_virt_unref(fx->virt);
-    g_clear_error(&fx->error);
-    xvm_test_remove_tree(fx->tmpdir);
-    g_free(fx->tmpdir);
+    action_fx_clear(&fx->act);
     g_free(fx->bin);
     g_free(fx->config);
     g_free(fx->base);
     g_free(fx->overlay);
     g_free(fx->tool_log);
-    g_free(fx->old_path);
 }
 
-/* One agent run, as main() makes it. */
 static XvmOcfRc
 run(Fx *fx, XvmAction action)
 {
-    g_autoptr(XvmRequest) req = xvm_request_new(action, fx->env);
-    g_autoptr(XvmContext) ctx = xvm_context_new(req, fx->env, fx->virt, fake_clock_now);
-    g_autofree char *log = NULL;
-    XvmOcfRc rc;
-
-    g_clear_pointer(&ctx->qemu_run_dir, g_free);
-    g_clear_error(&fx->error);
-    rc = xvm_action_run(ctx, &fx->error);
-    log = fake_virt_log_text(fx->fake);
-    g_test_message("%s: rc %d, %s; calls:\n%s", xvm_action_name(action), rc,
-                   fx->error ? fx->error->message : "no error", log);
-    return rc;
+    return action_fx_run(&fx->act, action);
 }
 
 static char *
@@ -182,9 +145,9 @@ tool_log(Fx *fx)
 static void
 assert_error(Fx *fx, int code, const char *mention)
 {
-    g_assert_nonnull(fx->error);
-    g_assert_cmpint(fx->error->code, ==, code);
-    g_assert_nonnull(strstr(fx->error->message, mention));
+    g_assert_nonnull(fx->act.error);
+    g_assert_cmpint(fx->act.error->code, ==, code);
+    g_assert_nonnull(strstr(fx->act.error->message, mention));
 }
 
 /* A qcow2 header (version 3) whose backing file name is backing (NULL:
@@ -216,8 +179,8 @@ file_text(const char *path)
 static void
 set_overlay_params(Fx *fx, gboolean stateless)
 {
-    xvm_env_set(fx->env, "OCF_RESKEY_backingfile", fx->base);
-    xvm_env_set(fx->env, "OCF_RESKEY_stateless", stateless ? "true" : "false");
+    xvm_env_set(fx->act.env, "OCF_RESKEY_backingfile", fx->base);
+    xvm_env_set(fx->act.env, "OCF_RESKEY_stateless", stateless ? "true" : "false");
 }
 
 /* ---- pure readers -------------------------------------------------------------- */
@@ -279,14 +242,14 @@ test_qcow2_header(void)
 static void
 test_resources_started_before_create(Fx *fx, gconstpointer data G_GNUC_UNUSED)
 {
-    xvm_env_set(fx->env, "OCF_RESKEY_start_resources", "true");
+    xvm_env_set(fx->act.env, "OCF_RESKEY_start_resources", "true");
     g_assert_true(g_file_set_contents(fx->overlay, "a disk", -1, NULL));
     g_assert_cmpint(run(fx, XVM_ACTION_START), ==, XVM_OCF_SUCCESS);
-    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_START_RESOURCES), ==, 1);
-    g_assert_cmpstr(fake_virt_last_arg(fx->fake, FAKE_OP_START_RESOURCES), ==,
+    g_assert_cmpuint(fake_virt_count(fx->act.fake, FAKE_OP_START_RESOURCES), ==, 1);
+    g_assert_cmpstr(fake_virt_last_arg(fx->act.fake, FAKE_OP_START_RESOURCES), ==,
                     "|pool1,pool2|net1");
-    g_assert_cmpint(fake_virt_call_us(fx->fake, FAKE_OP_START_RESOURCES, 0), <=,
-                    fake_virt_call_us(fx->fake, FAKE_OP_CREATE, 0));
+    g_assert_cmpint(fake_virt_call_us(fx->act.fake, FAKE_OP_START_RESOURCES, 0), <=,
+                    fake_virt_call_us(fx->act.fake, FAKE_OP_CREATE, 0));
 }
 
 static void
@@ -294,7 +257,7 @@ test_resources_off_by_default(Fx *fx, gconstpointer data G_GNUC_UNUSED)
 {
     g_assert_true(g_file_set_contents(fx->overlay, "a disk", -1, NULL));
     g_assert_cmpint(run(fx, XVM_ACTION_START), ==, XVM_OCF_SUCCESS);
-    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_START_RESOURCES), ==, 0);
+    g_assert_cmpuint(fake_virt_count(fx->act.fake, FAKE_OP_START_RESOURCES), ==, 0);
 }
 
 /* A pool or network this node does not have: 5, so Pacemaker tries
@@ -302,12 +265,12 @@ test_resources_off_by_default(Fx *fx, gconstpointer data G_GNUC_UNUSED)
 static void
 test_resources_failure(Fx *fx, XvmErrorCode code, XvmOcfRc rc)
 {
-    xvm_env_set(fx->env, "OCF_RESKEY_start_resources", "true");
+    xvm_env_set(fx->act.env, "OCF_RESKEY_start_resources", "true");
     g_assert_true(g_file_set_contents(fx->overlay, "a disk", -1, NULL));
-    fake_virt_fail(fx->fake, FAKE_OP_START_RESOURCES, code, 1);
+    fake_virt_fail(fx->act.fake, FAKE_OP_START_RESOURCES, code, 1);
     g_assert_cmpint(run(fx, XVM_ACTION_START), ==, rc);
     assert_error(fx, code, "start_resources: ");
-    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_CREATE), ==, 0);
+    g_assert_cmpuint(fake_virt_count(fx->act.fake, FAKE_OP_CREATE), ==, 0);
 }
 
 static void
@@ -343,7 +306,7 @@ test_overlay_created_with_base_format(Fx *fx, gconstpointer data G_GNUC_UNUSED)
     g_assert_cmpstr(log, ==, want);
     text = file_text(fx->overlay);
     g_assert_cmpstr(text, ==, "a fresh overlay\n");
-    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_CREATE), ==, 1);
+    g_assert_cmpuint(fake_virt_count(fx->act.fake, FAKE_OP_CREATE), ==, 1);
 }
 
 /* Not stateless: the overlay a previous start made is booted as it is. */
@@ -358,7 +321,7 @@ test_overlay_kept_when_not_stateless(Fx *fx, gconstpointer data G_GNUC_UNUSED)
     g_assert_cmpint(run(fx, XVM_ACTION_START), ==, XVM_OCF_SUCCESS);
     log = tool_log(fx);
     g_assert_cmpstr(log, ==, "");
-    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_CREATE), ==, 1);
+    g_assert_cmpuint(fake_virt_count(fx->act.fake, FAKE_OP_CREATE), ==, 1);
 }
 
 /* stateless: our own overlay of backingfile is replaced by a fresh one
@@ -400,7 +363,7 @@ test_stateless_replaces_relative_backing(Fx *fx, gconstpointer data G_GNUC_UNUSE
 static void
 test_stateless_through_link(Fx *fx, gconstpointer data G_GNUC_UNUSED)
 {
-    g_autofree char *real = g_build_filename(fx->tmpdir, "real.qcow2", NULL);
+    g_autofree char *real = g_build_filename(fx->act.tmpdir, "real.qcow2", NULL);
     g_autofree char *text = NULL;
 
     install_qemu_img(fx, FALSE);
@@ -430,7 +393,7 @@ check_stateless_refuses(Fx *fx, const char *mention)
     g_assert_cmpstr(after, ==, before);
     log = tool_log(fx);
     g_assert_null(strstr(log, "create"));
-    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_CREATE), ==, 0);
+    g_assert_cmpuint(fake_virt_count(fx->act.fake, FAKE_OP_CREATE), ==, 0);
 }
 
 static void
@@ -465,10 +428,10 @@ test_qemu_img_create_fails(Fx *fx, gconstpointer data G_GNUC_UNUSED)
     set_overlay_params(fx, FALSE);
     g_assert_cmpint(run(fx, XVM_ACTION_START), ==, XVM_OCF_ERR_GENERIC);
     assert_error(fx, XVM_ERROR_LIBVIRT, "qemu-img create");
-    g_assert_nonnull(strstr(fx->error->message, "Could not open backing file"));
+    g_assert_nonnull(strstr(fx->act.error->message, "Could not open backing file"));
     g_assert_false(g_file_test(fx->overlay, G_FILE_TEST_EXISTS));
     g_assert_false(g_file_test(fresh, G_FILE_TEST_EXISTS));
-    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_CREATE), ==, 0);
+    g_assert_cmpuint(fake_virt_count(fx->act.fake, FAKE_OP_CREATE), ==, 0);
 }
 
 static void
@@ -479,7 +442,7 @@ test_backingfile_missing_is_5(Fx *fx, gconstpointer data G_GNUC_UNUSED)
     g_assert_cmpint(g_unlink(fx->base), ==, 0);
     g_assert_cmpint(run(fx, XVM_ACTION_START), ==, XVM_OCF_ERR_INSTALLED);
     assert_error(fx, XVM_ERROR_NOT_INSTALLED, "is missing on this node");
-    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_CREATE), ==, 0);
+    g_assert_cmpuint(fake_virt_count(fx->act.fake, FAKE_OP_CREATE), ==, 0);
 }
 
 /* ---- copyindirs ----------------------------------------------------------------- */
@@ -489,7 +452,7 @@ set_copyindirs(Fx *fx)
 {
     install_qemu_img(fx, FALSE);
     set_overlay_params(fx, TRUE);
-    xvm_env_set(fx->env, "OCF_RESKEY_copyindirs", "/etc/xvm-a  /srv/xvm-b");
+    xvm_env_set(fx->act.env, "OCF_RESKEY_copyindirs", "/etc/xvm-a  /srv/xvm-b");
 }
 
 /* Into the fresh overlay, before it is put in place and before boot. */
@@ -506,7 +469,7 @@ test_copyindirs_copied_into_fresh_overlay(Fx *fx, gconstpointer data G_GNUC_UNUS
     want = g_strdup_printf("virt-copy-in -a %s.xvm-new /etc/xvm-a /srv/xvm-b /\n",
                            fx->overlay);
     g_assert_true(g_str_has_suffix(log, want));
-    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_CREATE), ==, 1);
+    g_assert_cmpuint(fake_virt_count(fx->act.fake, FAKE_OP_CREATE), ==, 1);
 }
 
 static void
@@ -517,7 +480,7 @@ test_copyindirs_fails(Fx *fx, gconstpointer data G_GNUC_UNUSED)
     g_assert_cmpint(run(fx, XVM_ACTION_START), ==, XVM_OCF_ERR_GENERIC);
     assert_error(fx, XVM_ERROR_LIBVIRT, "no operating system");
     g_assert_false(g_file_test(fx->overlay, G_FILE_TEST_EXISTS));
-    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_CREATE), ==, 0);
+    g_assert_cmpuint(fake_virt_count(fx->act.fake, FAKE_OP_CREATE), ==, 0);
 }
 
 /* libguestfs-tools is not installed: 5, naming the package. */
@@ -528,7 +491,7 @@ test_copyindirs_without_virt_copy_in_is_5(Fx *fx, gconstpointer data G_GNUC_UNUS
     g_assert_cmpint(run(fx, XVM_ACTION_START), ==, XVM_OCF_ERR_INSTALLED);
     assert_error(fx, XVM_ERROR_NOT_INSTALLED, "libguestfs-tools");
     g_assert_false(g_file_test(fx->overlay, G_FILE_TEST_EXISTS));
-    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_CREATE), ==, 0);
+    g_assert_cmpuint(fake_virt_count(fx->act.fake, FAKE_OP_CREATE), ==, 0);
 }
 
 int

@@ -18,22 +18,18 @@
 
 #include "fake-clock.h"
 #include "fake-virt.h"
+#include "action-fixture.h"
 #include "test-util.h"
 
-#define UUID "6f1c9c3e-1d2a-4b7e-9a39-2e0c5b7d8a11"
+#define UUID XVM_TEST_UUID
 #define OTHER_UUID "0b7a1c7e-5d8e-4f3a-8e0f-9a2d3c4b5e6f"
 #define INSTANCE "vm1-rsc"
 
 typedef struct {
-    char *tmpdir;
+    ActionFx act;
     char *snapdir;
     char *state;        /* snapdir/vm1.state */
     char *config;       /* a copy of tests/data/unit/vm1.xml in tmpdir */
-    XvmEnv *env;
-    XvmVirt *virt;
-    FakeVirt *fake;
-    GError *error;
-    char *old_path;     /* the process's PATH, put back at teardown */
 } Fx;
 
 static void
@@ -41,70 +37,37 @@ fx_setup(Fx *fx, gconstpointer data G_GNUC_UNUSED)
 {
     g_autofree char *src = g_test_build_filename(G_TEST_DIST, "data", "unit", "vm1.xml", NULL);
     g_autofree char *text = NULL;
-    g_autofree char *dir = NULL;
 
-    fake_clock_reset();
-    fx->tmpdir = xvm_test_make_tmpdir();
-    fx->snapdir = g_build_filename(fx->tmpdir, "snap", NULL);
+    action_fx_init(&fx->act, INSTANCE);
+    fx->snapdir = g_build_filename(fx->act.tmpdir, "snap", NULL);
     g_assert_cmpint(g_mkdir(fx->snapdir, 0700), ==, 0);
     fx->state = g_build_filename(fx->snapdir, "vm1.state", NULL);
-    fx->config = g_build_filename(fx->tmpdir, "vm1.xml", NULL);
+    fx->config = g_build_filename(fx->act.tmpdir, "vm1.xml", NULL);
     g_assert_true(g_file_get_contents(src, &text, NULL, NULL));
     g_assert_true(g_file_set_contents(fx->config, text, -1, NULL));
-    fx->env = xvm_env_new(NULL);
-    dir = g_build_filename(fx->tmpdir, "guard", NULL);
-    xvm_env_set(fx->env, "XVM_GUARD_ROOT", dir);
-    g_free(dir);
-    dir = g_build_filename(fx->tmpdir, "rsctmp", NULL);
-    xvm_env_set(fx->env, "HA_RSCTMP", dir);
-    xvm_env_set(fx->env, "XVM_LIBVIRT_CONF", "/nonexistent/xvm-unit/libvirt.conf");
-    xvm_env_set(fx->env, "OCF_RESKEY_config", fx->config);
-    xvm_env_set(fx->env, "OCF_RESKEY_snapshot", fx->snapdir);
-    xvm_env_set(fx->env, "OCF_RESOURCE_INSTANCE", INSTANCE);
-    xvm_env_set(fx->env, "OCF_RESKEY_CRM_meta_interval", "10000");
-    fx->virt = fake_virt_new("vm1", UUID);
-    fx->fake = fake_virt_of(fx->virt);
-    fx->old_path = g_strdup(g_getenv("PATH"));
+    xvm_env_set(fx->act.env, "OCF_RESKEY_snapshot", fx->snapdir);
+    xvm_env_set(fx->act.env, "OCF_RESKEY_CRM_meta_interval", "10000");
 }
 
 static void
 fx_teardown(Fx *fx, gconstpointer data G_GNUC_UNUSED)
 {
-    g_setenv("PATH", fx->old_path, TRUE);
-    xvm_env_free(fx->env);
-    xvm_virt_unref(fx->virt);
-    g_clear_error(&fx->error);
-    xvm_test_remove_tree(fx->tmpdir);
-    g_free(fx->tmpdir);
+    action_fx_clear(&fx->act);
     g_free(fx->snapdir);
     g_free(fx->state);
     g_free(fx->config);
-    g_free(fx->old_path);
 }
 
-/* One agent run, as main() makes it: its own request and context. */
 static XvmOcfRc
 run(Fx *fx, XvmAction action)
 {
-    g_autoptr(XvmRequest) req = xvm_request_new(action, fx->env);
-    g_autoptr(XvmContext) ctx = xvm_context_new(req, fx->env, fx->virt, fake_clock_now);
-    g_autofree char *log = NULL;
-    XvmOcfRc rc;
-
-    /* libvirt answers in every case here: no process table is read. */
-    g_clear_pointer(&ctx->qemu_run_dir, g_free);
-    g_clear_error(&fx->error);
-    rc = xvm_action_run(ctx, &fx->error);
-    log = fake_virt_log_text(fx->fake);
-    g_test_message("%s: rc %d, %s; calls:\n%s", xvm_action_name(action), rc,
-                   fx->error ? fx->error->message : "no error", log);
-    return rc;
+    return action_fx_run(&fx->act, action);
 }
 
 static void
 set_running(Fx *fx)
 {
-    fake_virt_set_state(fx->fake, TRUE, VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_BOOTED);
+    fake_virt_set_state(fx->act.fake, TRUE, VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_BOOTED);
 }
 
 /* A state file whose header names name/uuid, with the disks given. */
@@ -137,24 +100,24 @@ test_stop_saves(Fx *fx, gconstpointer data G_GNUC_UNUSED)
 {
     set_running(fx);
     g_assert_cmpint(run(fx, XVM_ACTION_STOP), ==, XVM_OCF_SUCCESS);
-    g_assert_no_error(fx->error);
-    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_SAVE), ==, 1);
-    g_assert_cmpstr(fake_virt_last_arg(fx->fake, FAKE_OP_SAVE), ==, fx->state);
+    g_assert_no_error(fx->act.error);
+    g_assert_cmpuint(fake_virt_count(fx->act.fake, FAKE_OP_SAVE), ==, 1);
+    g_assert_cmpstr(fake_virt_last_arg(fx->act.fake, FAKE_OP_SAVE), ==, fx->state);
     g_assert_true(g_file_test(fx->state, G_FILE_TEST_IS_REGULAR));
     /* Saved is stopped: no power button, no destroy. */
-    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_SHUTDOWN), ==, 0);
-    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_DESTROY), ==, 0);
+    g_assert_cmpuint(fake_virt_count(fx->act.fake, FAKE_OP_SHUTDOWN), ==, 0);
+    g_assert_cmpuint(fake_virt_count(fx->act.fake, FAKE_OP_DESTROY), ==, 0);
 }
 
 static void
 test_stop_save_fails_shuts_down(Fx *fx, gconstpointer data G_GNUC_UNUSED)
 {
     set_running(fx);
-    fake_virt_fail(fx->fake, FAKE_OP_SAVE, XVM_ERROR_LIBVIRT, 1);
+    fake_virt_fail(fx->act.fake, FAKE_OP_SAVE, XVM_ERROR_LIBVIRT, 1);
     g_assert_cmpint(run(fx, XVM_ACTION_STOP), ==, XVM_OCF_SUCCESS);
-    g_assert_no_error(fx->error);
-    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_SAVE), ==, 1);
-    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_SHUTDOWN), ==, 1);
+    g_assert_no_error(fx->act.error);
+    g_assert_cmpuint(fake_virt_count(fx->act.fake, FAKE_OP_SAVE), ==, 1);
+    g_assert_cmpuint(fake_virt_count(fx->act.fake, FAKE_OP_SHUTDOWN), ==, 1);
     g_assert_false(g_file_test(fx->state, G_FILE_TEST_EXISTS));
 }
 
@@ -163,10 +126,10 @@ static void
 test_stop_force_stop_no_save(Fx *fx, gconstpointer data G_GNUC_UNUSED)
 {
     set_running(fx);
-    xvm_env_set(fx->env, "OCF_RESKEY_force_stop", "true");
+    xvm_env_set(fx->act.env, "OCF_RESKEY_force_stop", "true");
     g_assert_cmpint(run(fx, XVM_ACTION_STOP), ==, XVM_OCF_SUCCESS);
-    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_SAVE), ==, 0);
-    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_DESTROY), ==, 1);
+    g_assert_cmpuint(fake_virt_count(fx->act.fake, FAKE_OP_SAVE), ==, 0);
+    g_assert_cmpuint(fake_virt_count(fx->act.fake, FAKE_OP_DESTROY), ==, 1);
 }
 
 /* Another domain's state under our file name is kept; the guest is shut
@@ -179,8 +142,8 @@ test_stop_keeps_foreign_state(Fx *fx, gconstpointer data G_GNUC_UNUSED)
     set_running(fx);
     write_state(fx, "vm1", OTHER_UUID, NULL);
     g_assert_cmpint(run(fx, XVM_ACTION_STOP), ==, XVM_OCF_SUCCESS);
-    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_SAVE), ==, 0);
-    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_SHUTDOWN), ==, 1);
+    g_assert_cmpuint(fake_virt_count(fx->act.fake, FAKE_OP_SAVE), ==, 0);
+    g_assert_cmpuint(fake_virt_count(fx->act.fake, FAKE_OP_SHUTDOWN), ==, 1);
     g_assert_true(g_file_get_contents(fx->state, &text, NULL, NULL));
     g_assert_nonnull(strstr(text, OTHER_UUID));
 }
@@ -195,11 +158,11 @@ test_start_restores(Fx *fx, gconstpointer data G_GNUC_UNUSED)
 
     write_state(fx, "vm1", UUID, NULL);
     g_assert_cmpint(run(fx, XVM_ACTION_START), ==, XVM_OCF_SUCCESS);
-    g_assert_no_error(fx->error);
-    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_RESTORE), ==, 1);
-    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_CREATE), ==, 0);
+    g_assert_no_error(fx->act.error);
+    g_assert_cmpuint(fake_virt_count(fx->act.fake, FAKE_OP_RESTORE), ==, 1);
+    g_assert_cmpuint(fake_virt_count(fx->act.fake, FAKE_OP_CREATE), ==, 0);
     /* The saved definition, marked as ours, so monitor and guard know it. */
-    xml = fake_virt_last_arg(fx->fake, FAKE_OP_RESTORE);
+    xml = fake_virt_last_arg(fx->act.fake, FAKE_OP_RESTORE);
     g_assert_nonnull(strstr(xml, "<memory unit=\"MiB\">512</memory>"));
     marker = xvm_domxml_marker_instance(xml);
     g_assert_cmpstr(marker, ==, INSTANCE);
@@ -214,8 +177,8 @@ test_stop_then_start_resumes(Fx *fx, gconstpointer data G_GNUC_UNUSED)
     g_assert_cmpint(run(fx, XVM_ACTION_STOP), ==, XVM_OCF_SUCCESS);
     g_assert_true(g_file_test(fx->state, G_FILE_TEST_IS_REGULAR));
     g_assert_cmpint(run(fx, XVM_ACTION_START), ==, XVM_OCF_SUCCESS);
-    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_RESTORE), ==, 1);
-    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_CREATE), ==, 0);
+    g_assert_cmpuint(fake_virt_count(fx->act.fake, FAKE_OP_RESTORE), ==, 1);
+    g_assert_cmpuint(fake_virt_count(fx->act.fake, FAKE_OP_CREATE), ==, 0);
     g_assert_false(g_file_test(fx->state, G_FILE_TEST_EXISTS));
 }
 
@@ -223,19 +186,19 @@ static void
 test_start_without_state_boots(Fx *fx, gconstpointer data G_GNUC_UNUSED)
 {
     g_assert_cmpint(run(fx, XVM_ACTION_START), ==, XVM_OCF_SUCCESS);
-    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_RESTORE), ==, 0);
-    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_CREATE), ==, 1);
+    g_assert_cmpuint(fake_virt_count(fx->act.fake, FAKE_OP_RESTORE), ==, 0);
+    g_assert_cmpuint(fake_virt_count(fx->act.fake, FAKE_OP_CREATE), ==, 1);
 }
 
 /* Refused: rc 1 with the cause, nothing started, the file kept. */
 static void
 check_refused(Fx *fx, const char *mention)
 {
-    g_assert_error(fx->error, XVM_ERROR, XVM_ERROR_SAVED_STATE);
-    g_assert_nonnull(strstr(fx->error->message, mention));
-    g_assert_nonnull(strstr(fx->error->message, "to boot fresh"));
-    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_RESTORE), ==, 0);
-    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_CREATE), ==, 0);
+    g_assert_error(fx->act.error, XVM_ERROR, XVM_ERROR_SAVED_STATE);
+    g_assert_nonnull(strstr(fx->act.error->message, mention));
+    g_assert_nonnull(strstr(fx->act.error->message, "to boot fresh"));
+    g_assert_cmpuint(fake_virt_count(fx->act.fake, FAKE_OP_RESTORE), ==, 0);
+    g_assert_cmpuint(fake_virt_count(fx->act.fake, FAKE_OP_CREATE), ==, 0);
     g_assert_true(g_file_test(fx->state, G_FILE_TEST_IS_REGULAR));
 }
 
@@ -267,7 +230,7 @@ test_start_refuses_unreadable(Fx *fx, gconstpointer data G_GNUC_UNUSED)
 static void
 test_start_refuses_older_than_disk(Fx *fx, gconstpointer data G_GNUC_UNUSED)
 {
-    g_autofree char *disk = g_build_filename(fx->tmpdir, "vm1.img", NULL);
+    g_autofree char *disk = g_build_filename(fx->act.tmpdir, "vm1.img", NULL);
     time_t saved = time(NULL) - 600;
 
     g_assert_true(g_file_set_contents(disk, "disk", -1, NULL));
@@ -276,14 +239,14 @@ test_start_refuses_older_than_disk(Fx *fx, gconstpointer data G_GNUC_UNUSED)
     set_mtime(disk, saved + 60);
     g_assert_cmpint(run(fx, XVM_ACTION_START), ==, XVM_OCF_ERR_GENERIC);
     check_refused(fx, "was written 60 s after");
-    g_assert_nonnull(strstr(fx->error->message, disk));
+    g_assert_nonnull(strstr(fx->act.error->message, disk));
 }
 
 /* Written as the save completed (within the slack), or before: restored. */
 static void
 test_start_disk_within_slack(Fx *fx, gconstpointer data G_GNUC_UNUSED)
 {
-    g_autofree char *disk = g_build_filename(fx->tmpdir, "vm1.img", NULL);
+    g_autofree char *disk = g_build_filename(fx->act.tmpdir, "vm1.img", NULL);
     time_t saved = time(NULL) - 600;
 
     g_assert_true(g_file_set_contents(disk, "disk", -1, NULL));
@@ -291,7 +254,7 @@ test_start_disk_within_slack(Fx *fx, gconstpointer data G_GNUC_UNUSED)
     set_mtime(fx->state, saved);
     set_mtime(disk, saved + XVM_SNAPSHOT_DISK_SLACK_S);
     g_assert_cmpint(run(fx, XVM_ACTION_START), ==, XVM_OCF_SUCCESS);
-    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_RESTORE), ==, 1);
+    g_assert_cmpuint(fake_virt_count(fx->act.fake, FAKE_OP_RESTORE), ==, 1);
     g_assert_false(g_file_test(fx->state, G_FILE_TEST_EXISTS));
 }
 
@@ -300,10 +263,10 @@ static void
 test_start_restore_fails(Fx *fx, gconstpointer data G_GNUC_UNUSED)
 {
     write_state(fx, "vm1", UUID, NULL);
-    fake_virt_fail(fx->fake, FAKE_OP_RESTORE, XVM_ERROR_NOT_INSTALLED, 1);
+    fake_virt_fail(fx->act.fake, FAKE_OP_RESTORE, XVM_ERROR_NOT_INSTALLED, 1);
     g_assert_cmpint(run(fx, XVM_ACTION_START), ==, XVM_OCF_ERR_GENERIC);
-    g_assert_error(fx->error, XVM_ERROR, XVM_ERROR_SAVED_STATE);
-    g_assert_nonnull(strstr(fx->error->message, fx->state));
+    g_assert_error(fx->act.error, XVM_ERROR, XVM_ERROR_SAVED_STATE);
+    g_assert_nonnull(strstr(fx->act.error->message, fx->state));
     g_assert_true(g_file_test(fx->state, G_FILE_TEST_IS_REGULAR));
 }
 
@@ -312,20 +275,20 @@ test_start_restore_fails(Fx *fx, gconstpointer data G_GNUC_UNUSED)
 static void
 test_validate_refuses_force_stop(Fx *fx, gconstpointer data G_GNUC_UNUSED)
 {
-    xvm_env_set(fx->env, "OCF_RESKEY_force_stop", "true");
+    xvm_env_set(fx->act.env, "OCF_RESKEY_force_stop", "true");
     g_assert_cmpint(run(fx, XVM_ACTION_VALIDATE_ALL), ==, XVM_OCF_ERR_CONFIGURED);
-    g_assert_nonnull(strstr(fx->error->message, "force_stop"));
+    g_assert_nonnull(strstr(fx->act.error->message, "force_stop"));
 }
 
 static void
 test_relative_snapshot_ignored(Fx *fx, gconstpointer data G_GNUC_UNUSED)
 {
-    xvm_env_set(fx->env, "OCF_RESKEY_snapshot", "snap");
+    xvm_env_set(fx->act.env, "OCF_RESKEY_snapshot", "snap");
     set_running(fx);
     g_assert_cmpint(run(fx, XVM_ACTION_VALIDATE_ALL), ==, XVM_OCF_ERR_CONFIGURED);
-    g_assert_nonnull(strstr(fx->error->message, "not an absolute directory"));
+    g_assert_nonnull(strstr(fx->act.error->message, "not an absolute directory"));
     g_assert_cmpint(run(fx, XVM_ACTION_STOP), ==, XVM_OCF_SUCCESS);
-    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_SAVE), ==, 0);
+    g_assert_cmpuint(fake_virt_count(fx->act.fake, FAKE_OP_SAVE), ==, 0);
 }
 
 /* ---- save_config_on_stop / sync_config_on_stop -------------------------------------- */
@@ -333,8 +296,8 @@ test_relative_snapshot_ignored(Fx *fx, gconstpointer data G_GNUC_UNUSED)
 static void
 set_save_config(Fx *fx)
 {
-    xvm_env_set(fx->env, "OCF_RESKEY_snapshot", "");
-    xvm_env_set(fx->env, "OCF_RESKEY_save_config_on_stop", "true");
+    xvm_env_set(fx->act.env, "OCF_RESKEY_snapshot", "");
+    xvm_env_set(fx->act.env, "OCF_RESKEY_save_config_on_stop", "true");
     set_running(fx);
 }
 
@@ -352,7 +315,7 @@ test_monitor_writes_on_change_only(Fx *fx, gconstpointer data G_GNUC_UNUSED)
     g_assert_nonnull(strstr(text, "saved by the fake"));
     first = xvm_test_inode_of(fx->config);
     g_assert_cmpint(run(fx, XVM_ACTION_MONITOR), ==, XVM_OCF_SUCCESS);
-    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_DUMP_XML), ==, 2);
+    g_assert_cmpuint(fake_virt_count(fx->act.fake, FAKE_OP_DUMP_XML), ==, 2);
     g_assert_cmpuint(xvm_test_inode_of(fx->config), ==, first);
 }
 
@@ -360,30 +323,30 @@ static void
 test_migrate_to_saves_first(Fx *fx, gconstpointer data G_GNUC_UNUSED)
 {
     set_save_config(fx);
-    xvm_env_set(fx->env, "OCF_RESKEY_CRM_meta_migrate_target", "node2");
-    xvm_env_set(fx->env, "OCF_RESKEY_CRM_meta_migrate_source", "node1");
+    xvm_env_set(fx->act.env, "OCF_RESKEY_CRM_meta_migrate_target", "node2");
+    xvm_env_set(fx->act.env, "OCF_RESKEY_CRM_meta_migrate_source", "node1");
     g_assert_cmpint(run(fx, XVM_ACTION_MIGRATE_TO), ==, XVM_OCF_SUCCESS);
-    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_DUMP_XML), ==, 1);
-    g_assert_cmpint(fake_virt_call_us(fx->fake, FAKE_OP_DUMP_XML, 0), <=,
-                    fake_virt_call_us(fx->fake, FAKE_OP_MIGRATE, 0));
+    g_assert_cmpuint(fake_virt_count(fx->act.fake, FAKE_OP_DUMP_XML), ==, 1);
+    g_assert_cmpint(fake_virt_call_us(fx->act.fake, FAKE_OP_DUMP_XML, 0), <=,
+                    fake_virt_call_us(fx->act.fake, FAKE_OP_MIGRATE, 0));
 }
 
 static void
 test_migrate_from_saves(Fx *fx, gconstpointer data G_GNUC_UNUSED)
 {
     set_save_config(fx);
-    xvm_env_set(fx->env, "OCF_RESKEY_CRM_meta_migrate_source", "node1");
+    xvm_env_set(fx->act.env, "OCF_RESKEY_CRM_meta_migrate_source", "node1");
     g_assert_cmpint(run(fx, XVM_ACTION_MIGRATE_FROM), ==, XVM_OCF_SUCCESS);
-    g_assert_cmpuint(fake_virt_count(fx->fake, FAKE_OP_DUMP_XML), ==, 1);
+    g_assert_cmpuint(fake_virt_count(fx->act.fake, FAKE_OP_DUMP_XML), ==, 1);
 }
 
 /* A fake csync2 in PATH that records its arguments. */
 static char *
 install_fake_csync2(Fx *fx, int status)
 {
-    g_autofree char *bin = g_build_filename(fx->tmpdir, "bin", NULL);
+    g_autofree char *bin = g_build_filename(fx->act.tmpdir, "bin", NULL);
     g_autofree char *script = g_build_filename(bin, "csync2", NULL);
-    char *args = g_build_filename(fx->tmpdir, "csync2.args", NULL);
+    char *args = g_build_filename(fx->act.tmpdir, "csync2.args", NULL);
     g_autofree char *text = g_strdup_printf("#!/bin/sh\necho \"$@\" >> '%s'\n"
                                             "echo 'csync2 says no' >&2\nexit %d\n",
                                             args, status);
@@ -403,8 +366,8 @@ test_sync_runs_csync2_after_write(Fx *fx, gconstpointer data G_GNUC_UNUSED)
     g_autofree char *text = NULL;
 
     set_save_config(fx);
-    xvm_env_set(fx->env, "OCF_RESKEY_save_config_on_stop", "false");
-    xvm_env_set(fx->env, "OCF_RESKEY_sync_config_on_stop", "true");    /* implies save */
+    xvm_env_set(fx->act.env, "OCF_RESKEY_save_config_on_stop", "false");
+    xvm_env_set(fx->act.env, "OCF_RESKEY_sync_config_on_stop", "true");    /* implies save */
     g_assert_cmpint(run(fx, XVM_ACTION_MONITOR), ==, XVM_OCF_SUCCESS);
     g_assert_true(g_file_get_contents(args, &text, NULL, NULL));
     g_assert_cmpstr(text, ==, want);
@@ -424,7 +387,7 @@ test_sync_failure_only_warns(Fx *fx, gconstpointer data G_GNUC_UNUSED)
     g_autoptr(GError) error = NULL;
 
     set_save_config(fx);
-    xvm_env_set(fx->env, "OCF_RESKEY_sync_config_on_stop", "true");
+    xvm_env_set(fx->act.env, "OCF_RESKEY_sync_config_on_stop", "true");
     g_assert_cmpint(run(fx, XVM_ACTION_STOP), ==, XVM_OCF_SUCCESS);
     g_assert_true(g_file_test(args, G_FILE_TEST_IS_REGULAR));
     xvm_deadline_init(&deadline, 5000, fake_clock_now);
@@ -437,7 +400,7 @@ test_sync_failure_only_warns(Fx *fx, gconstpointer data G_GNUC_UNUSED)
 static void
 test_sync_csync2_missing(Fx *fx, gconstpointer data G_GNUC_UNUSED)
 {
-    g_autofree char *empty = g_build_filename(fx->tmpdir, "empty-bin", NULL);
+    g_autofree char *empty = g_build_filename(fx->act.tmpdir, "empty-bin", NULL);
     g_autofree char *text = NULL;
     XvmDeadline deadline;
     g_autoptr(GError) error = NULL;
@@ -449,7 +412,7 @@ test_sync_csync2_missing(Fx *fx, gconstpointer data G_GNUC_UNUSED)
     g_assert_nonnull(strstr(error->message, "csync2 is not installed"));
     /* The save itself still happens, and the action succeeds. */
     set_save_config(fx);
-    xvm_env_set(fx->env, "OCF_RESKEY_sync_config_on_stop", "true");
+    xvm_env_set(fx->act.env, "OCF_RESKEY_sync_config_on_stop", "true");
     g_assert_cmpint(run(fx, XVM_ACTION_MONITOR), ==, XVM_OCF_SUCCESS);
     g_assert_true(g_file_get_contents(fx->config, &text, NULL, NULL));
     g_assert_nonnull(strstr(text, "saved by the fake"));

@@ -16,9 +16,10 @@
 #include "xvm-utilization.h"
 
 #include "fake-virt.h"
+#include "action-fixture.h"
 #include "test-util.h"
 
-#define UUID "6f1c9c3e-1d2a-4b7e-9a39-2e0c5b7d8a11"
+#define UUID XVM_TEST_UUID
 #define RSC "vm1"
 
 /* ---- what the parameters ask ------------------------------------------------ */
@@ -256,16 +257,9 @@ fx_context(Fx *fx, XvmAction action, const char *const *words)
 {
     g_autofree char *config = g_test_build_filename(G_TEST_DIST, "data", "unit", "vm1.xml",
                                                     NULL);
-    g_autofree char *rsctmp = g_build_filename(fx->tmpdir, "rsctmp", NULL);
-    g_autofree char *guard = g_build_filename(fx->tmpdir, "guard", NULL);
 
     fx_drop_context(fx);
-    fx->env = xvm_env_new(NULL);
-    xvm_env_set(fx->env, "XVM_GUARD_ROOT", guard);
-    xvm_env_set(fx->env, "XVM_LIBVIRT_CONF", "/nonexistent/xvm-unit/libvirt.conf");
-    xvm_env_set(fx->env, "OCF_RESKEY_config", config);
-    xvm_env_set(fx->env, "HA_RSCTMP", rsctmp);
-    xvm_env_set(fx->env, "OCF_RESOURCE_INSTANCE", RSC);
+    fx->env = xvm_test_action_env(fx->tmpdir, config, RSC);
     xvm_env_set(fx->env, "OCF_RESKEY_CRM_meta_interval", "10000");
     for (gsize i = 0; words && words[i]; i++) {
         g_auto(GStrv) kv = g_strsplit(words[i], "=", 2);
