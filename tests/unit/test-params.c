@@ -37,15 +37,24 @@ parse_strictly(XvmEnv *env, XvmParams **out, GError **error)
     return FALSE;
 }
 
+/* An environment with nothing but a valid config path. */
+static XvmEnv *
+env_for_vm1(void)
+{
+    XvmEnv *env = xvm_env_new(NULL);
+
+    xvm_env_set(env, "OCF_RESKEY_config", "/etc/xvm/vm1.xml");
+    return env;
+}
+
 /* Parses "name=value" words as OCF_RESKEY_name.  config defaults to a valid
  * absolute path unless the case sets it (or "-config" asks for none). */
 static gboolean
 parse_words(const char *const *words, XvmParams **out, GError **error)
 {
-    g_autoptr(XvmEnv) env = xvm_env_new(NULL);
+    g_autoptr(XvmEnv) env = env_for_vm1();
     gboolean keep_config_unset = FALSE;
 
-    xvm_env_set(env, "OCF_RESKEY_config", "/etc/xvm/vm1.xml");
     for (gsize i = 0; i < MAX_WORDS && words[i]; i++) {
         const char *eq = strchr(words[i], '=');
         g_autofree char *name = NULL;
@@ -162,25 +171,36 @@ bool_field(const XvmParams *p, const char *param)
     return p->save_config_on_stop;
 }
 
+/* Parses the one word "param=value", expecting it accepted (ok) or refused
+ * with an error that names param: the parameters when accepted, else NULL.
+ * Refused or not, the parameters are filled (stop still needs config). */
+static XvmParams *
+parse_one(const char *param, const char *value, gboolean ok)
+{
+    g_autofree char *word = g_strdup_printf("%s=%s", param, value);
+    const char *words[] = { word, NULL };
+    g_autoptr(XvmParams) p = NULL;
+    g_autoptr(GError) error = NULL;
+
+    g_assert_cmpint(parse_words(words, &p, &error), ==, ok);
+    g_assert_nonnull(p);
+    if (!ok) {
+        g_assert_error(error, XVM_ERROR, XVM_ERROR_PARAM_INVALID);
+        g_assert_nonnull(strstr(error->message, param));
+        return NULL;
+    }
+    g_assert_no_error(error);
+    return g_steal_pointer(&p);
+}
+
 static void
 test_bool(gconstpointer data)
 {
     const BoolCase *c = data;
-    g_autofree char *word = g_strdup_printf("%s=%s", c->param, c->value);
-    const char *words[] = { word, NULL };
-    g_autoptr(XvmParams) p = NULL;
-    g_autoptr(GError) error = NULL;
-    gboolean ok = parse_words(words, &p, &error);
+    g_autoptr(XvmParams) p = parse_one(c->param, c->value, c->ok);
 
-    g_assert_cmpint(ok, ==, c->ok);
-    g_assert_nonnull(p);
-    if (!c->ok) {
-        g_assert_error(error, XVM_ERROR, XVM_ERROR_PARAM_INVALID);
-        g_assert_nonnull(strstr(error->message, c->param));
-        return;
-    }
-    g_assert_no_error(error);
-    g_assert_cmpint(bool_field(p, c->param), ==, c->want);
+    if (p)
+        g_assert_cmpint(bool_field(p, c->param), ==, c->want);
 }
 
 /* ---- integers ------------------------------------------------------------ */
@@ -238,20 +258,10 @@ static void
 test_int(gconstpointer data)
 {
     const IntCase *c = data;
-    g_autofree char *word = g_strdup_printf("%s=%s", c->param, c->value);
-    const char *words[] = { word, NULL };
-    g_autoptr(XvmParams) p = NULL;
-    g_autoptr(GError) error = NULL;
-    gboolean ok = parse_words(words, &p, &error);
+    g_autoptr(XvmParams) p = parse_one(c->param, c->value, c->ok);
 
-    g_assert_cmpint(ok, ==, c->ok);
-    if (!c->ok) {
-        g_assert_error(error, XVM_ERROR, XVM_ERROR_PARAM_INVALID);
-        g_assert_nonnull(strstr(error->message, c->param));
-        return;
-    }
-    g_assert_no_error(error);
-    g_assert_cmpint(int_field(p, c->param), ==, c->want);
+    if (p)
+        g_assert_cmpint(int_field(p, c->param), ==, c->want);
 }
 
 /* ---- accepted or refused, by rule ------------------------------------------ */
@@ -363,13 +373,12 @@ test_filled_on_failure(void)
 static void
 test_soft_readings(void)
 {
-    g_autoptr(XvmEnv) env = xvm_env_new(NULL);
+    g_autoptr(XvmEnv) env = env_for_vm1();
     g_autoptr(XvmParams) p = NULL;
     g_autoptr(GError) error = NULL;
     const char *const named[] = { "migration_type", "force_stop", "migrateport",
                                   "migration_user", "shutdown_mode", "remoteuri" };
 
-    xvm_env_set(env, "OCF_RESKEY_config", "/etc/xvm/vm1.xml");
     xvm_env_set(env, "OCF_RESKEY_migration_type", "fast");
     xvm_env_set(env, "OCF_RESKEY_force_stop", "Yes");
     xvm_env_set(env, "OCF_RESKEY_migrateport", "70000");
@@ -410,11 +419,10 @@ test_sync_implies_save(void)
 static void
 test_default_uri_env(void)
 {
-    g_autoptr(XvmEnv) env = xvm_env_new(NULL);
+    g_autoptr(XvmEnv) env = env_for_vm1();
     g_autoptr(XvmParams) p = NULL;
     g_autoptr(GError) error = NULL;
 
-    xvm_env_set(env, "OCF_RESKEY_config", "/etc/xvm/vm1.xml");
     xvm_env_set(env, "LIBVIRT_DEFAULT_URI", "xen:///system");
     g_assert_true(parse_strictly(env, &p, &error));
     g_assert_cmpstr(p->hypervisor, ==, "xen:///system");
@@ -425,7 +433,7 @@ test_default_uri_conf(void)
 {
     g_autofree char *dir = xvm_test_make_tmpdir();
     g_autofree char *conf = g_build_filename(dir, "libvirt.conf", NULL);
-    g_autoptr(XvmEnv) env = xvm_env_new(NULL);
+    g_autoptr(XvmEnv) env = env_for_vm1();
     g_autoptr(XvmParams) p = NULL;
     g_autoptr(XvmParams) explicit_p = NULL;
     g_autoptr(GError) error = NULL;
@@ -433,7 +441,6 @@ test_default_uri_conf(void)
     g_assert_true(g_file_set_contents(conf, "# uri_default = \"test:///x\"\n"
                                       "uri_default = \"lxc:///system\"\n"
                                       "  uri_default=\"qemu:///session\"\n", -1, NULL));
-    xvm_env_set(env, "OCF_RESKEY_config", "/etc/xvm/vm1.xml");
     xvm_env_set(env, "XVM_LIBVIRT_CONF", conf);
     g_assert_true(parse_strictly(env, &p, &error));
     g_assert_cmpstr(p->hypervisor, ==, "qemu:///session");   /* the last one counts */
