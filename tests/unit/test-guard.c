@@ -1098,70 +1098,47 @@ test_script_agent_gone(GuardFx *fx, gconstpointer data G_GNUC_UNUSED)
     g_assert_true(g_spawn_check_wait_status(status, NULL));
 }
 
+
+/* Each test in its own guard directory (guard_setup). */
+#define ADD_GUARD_TEST(path, test) \
+    g_test_add(path, GuardFx, NULL, guard_setup, test, guard_teardown)
+#define ADD_GUARD_CASES(cases, test) \
+    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) \
+        g_test_add(cases[i].path, GuardFx, &cases[i], guard_setup, test, guard_teardown)
+
 int
 main(int argc, char **argv)
 {
     xvm_test_init(&argc, &argv);
     g_test_add_func("/xvm/guard/default-paths", test_default_paths);
-    for (gsize i = 0; i < G_N_ELEMENTS(decide_cases); i++)
-        g_test_add(decide_cases[i].path, GuardFx, &decide_cases[i], guard_setup, test_decide,
-                   guard_teardown);
-    g_test_add("/xvm/guard/incoming/one-shot", GuardFx, NULL, guard_setup,
-               test_incoming_one_shot, guard_teardown);
-    for (gsize i = 0; i < G_N_ELEMENTS(end_cases); i++)
-        g_test_add(end_cases[i].path, GuardFx, &end_cases[i], guard_setup,
-                   test_incoming_failed, guard_teardown);
-    g_test_add("/xvm/guard/incoming/bounded", GuardFx, NULL, guard_setup,
-               test_incoming_bounded, guard_teardown);
-    g_test_add("/xvm/guard/incoming/unmanaged", GuardFx, NULL, guard_setup,
-               test_unmanaged_migration, guard_teardown);
+    ADD_GUARD_CASES(decide_cases, test_decide);
+    ADD_GUARD_TEST("/xvm/guard/incoming/one-shot", test_incoming_one_shot);
+    ADD_GUARD_CASES(end_cases, test_incoming_failed);
+    ADD_GUARD_TEST("/xvm/guard/incoming/bounded", test_incoming_bounded);
+    ADD_GUARD_TEST("/xvm/guard/incoming/unmanaged", test_unmanaged_migration);
     for (gsize i = 0; i < G_N_ELEMENTS(stat_cases); i++)
         g_test_add_data_func(stat_cases[i].path, &stat_cases[i], test_stat_start);
     g_test_add_func("/xvm/guard/token/process-start", test_process_start);
-    g_test_add("/xvm/guard/token/file", GuardFx, NULL, guard_setup, test_start_token_file,
-               guard_teardown);
-    g_test_add("/xvm/guard/token/expiry-boot-time", GuardFx, NULL, guard_setup,
-               test_start_token_expiry, guard_teardown);
-    g_test_add("/xvm/guard/token/write-compat", GuardFx, NULL, guard_setup,
-               test_token_write_compat, guard_teardown);
-    g_test_add("/xvm/guard/token/round-trip", GuardFx, NULL, guard_setup,
-               test_token_round_trip, guard_teardown);
-    g_test_add("/xvm/guard/register", GuardFx, NULL, guard_setup, test_register,
-               guard_teardown);
-    g_test_add("/xvm/guard/register-odd-names", GuardFx, NULL, guard_setup,
-               test_register_odd_names, guard_teardown);
-    for (gsize i = 0; i < G_N_ELEMENTS(conflict_cases); i++)
-        g_test_add(conflict_cases[i].path, GuardFx, &conflict_cases[i], guard_setup,
-                   test_register_conflict, guard_teardown);
+    ADD_GUARD_TEST("/xvm/guard/token/file", test_start_token_file);
+    ADD_GUARD_TEST("/xvm/guard/token/expiry-boot-time", test_start_token_expiry);
+    ADD_GUARD_TEST("/xvm/guard/token/write-compat", test_token_write_compat);
+    ADD_GUARD_TEST("/xvm/guard/token/round-trip", test_token_round_trip);
+    ADD_GUARD_TEST("/xvm/guard/register", test_register);
+    ADD_GUARD_TEST("/xvm/guard/register-odd-names", test_register_odd_names);
+    ADD_GUARD_CASES(conflict_cases, test_register_conflict);
     g_test_add_func("/xvm/guard/register/resource-id", test_resource_id);
-    g_test_add("/xvm/guard/cib/resource-state", GuardFx, NULL, guard_setup,
-               test_cib_resource_state, guard_teardown);
-    g_test_add("/xvm/guard/cib/register", GuardFx, NULL, guard_setup, test_register_asks_cib,
-               guard_teardown);
-    for (gsize i = 0; i < G_N_ELEMENTS(cib_fail_cases); i++)
-        g_test_add(cib_fail_cases[i].path, GuardFx, &cib_fail_cases[i], guard_setup,
-                   test_cib_fails, guard_teardown);
-    g_test_add("/xvm/guard/hook/refuses", GuardFx, NULL, guard_setup, test_hook_refuses,
-               guard_teardown);
-    g_test_add("/xvm/guard/hook/refuses-without-cluster", GuardFx, NULL, guard_setup,
-               test_hook_refuses_without_cluster, guard_teardown);
-    g_test_add("/xvm/guard/hook/failed-migration", GuardFx, NULL, guard_setup,
-               test_hook_failed_migration, guard_teardown);
-    g_test_add("/xvm/guard/hook/start-token", GuardFx, NULL, guard_setup,
-               test_hook_start_token, guard_teardown);
-    for (gsize i = 0; i < G_N_ELEMENTS(hook_allow_cases); i++)
-        g_test_add(hook_allow_cases[i].path, GuardFx, &hook_allow_cases[i], guard_setup,
-                   test_hook_allows, guard_teardown);
-    g_test_add("/xvm/guard/install", GuardFx, NULL, guard_setup, test_install,
-               guard_teardown);
-    g_test_add("/xvm/guard/install-foreign", GuardFx, NULL, guard_setup, test_install_foreign,
-               guard_teardown);
-    g_test_add("/xvm/guard/uninstall", GuardFx, NULL, guard_setup, test_uninstall,
-               guard_teardown);
-    for (gsize i = 0; i < G_N_ELEMENTS(script_cases); i++)
-        g_test_add(script_cases[i].path, GuardFx, &script_cases[i], guard_setup,
-                   test_script_runs_agent, guard_teardown);
-    g_test_add("/xvm/guard/script/agent-gone", GuardFx, NULL, guard_setup,
-               test_script_agent_gone, guard_teardown);
+    ADD_GUARD_TEST("/xvm/guard/cib/resource-state", test_cib_resource_state);
+    ADD_GUARD_TEST("/xvm/guard/cib/register", test_register_asks_cib);
+    ADD_GUARD_CASES(cib_fail_cases, test_cib_fails);
+    ADD_GUARD_TEST("/xvm/guard/hook/refuses", test_hook_refuses);
+    ADD_GUARD_TEST("/xvm/guard/hook/refuses-without-cluster", test_hook_refuses_without_cluster);
+    ADD_GUARD_TEST("/xvm/guard/hook/failed-migration", test_hook_failed_migration);
+    ADD_GUARD_TEST("/xvm/guard/hook/start-token", test_hook_start_token);
+    ADD_GUARD_CASES(hook_allow_cases, test_hook_allows);
+    ADD_GUARD_TEST("/xvm/guard/install", test_install);
+    ADD_GUARD_TEST("/xvm/guard/install-foreign", test_install_foreign);
+    ADD_GUARD_TEST("/xvm/guard/uninstall", test_uninstall);
+    ADD_GUARD_CASES(script_cases, test_script_runs_agent);
+    ADD_GUARD_TEST("/xvm/guard/script/agent-gone", test_script_agent_gone);
     return g_test_run();
 }
