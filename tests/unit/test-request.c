@@ -166,14 +166,22 @@ request_from(XvmAction action, const char *const *envp)
     return xvm_request_new(action, env);
 }
 
+/* A request with the one variable name=value, or none when value is NULL. */
+static XvmRequest *
+request_with(XvmAction action, const char *name, const char *value)
+{
+    g_autofree char *var = value ? g_strconcat(name, "=", value, NULL) : NULL;
+    const char *envp[] = { var, NULL };
+
+    return request_from(action, envp);
+}
+
 static void
 test_timeout(gconstpointer data)
 {
     const TimeoutCase *c = data;
-    g_autofree char *var = c->timeout
-        ? g_strconcat("OCF_RESKEY_CRM_meta_timeout=", c->timeout, NULL) : NULL;
-    const char *envp[] = { var, NULL };
-    g_autoptr(XvmRequest) req = request_from(c->action, envp);
+    g_autoptr(XvmRequest) req =
+        request_with(c->action, "OCF_RESKEY_CRM_meta_timeout", c->timeout);
 
     g_assert_cmpint(req->action, ==, c->action);
     g_assert_cmpint(req->timeout_ms, ==, c->timeout_ms);
@@ -228,10 +236,8 @@ static void
 test_interval(gconstpointer data)
 {
     const IntervalCase *c = data;
-    g_autofree char *var = c->interval
-        ? g_strconcat("OCF_RESKEY_CRM_meta_interval=", c->interval, NULL) : NULL;
-    const char *envp[] = { var, NULL };
-    g_autoptr(XvmRequest) req = request_from(c->action, envp);
+    g_autoptr(XvmRequest) req =
+        request_with(c->action, "OCF_RESKEY_CRM_meta_interval", c->interval);
 
     g_assert_cmpint(req->interval_ms, ==, c->interval_ms);
     g_assert_cmpint(xvm_request_is_probe(req), ==, c->probe);
@@ -263,9 +269,8 @@ static void
 test_check_level(gconstpointer data)
 {
     const LevelCase *c = data;
-    g_autofree char *var = c->level ? g_strconcat("OCF_CHECK_LEVEL=", c->level, NULL) : NULL;
-    const char *envp[] = { var, NULL };
-    g_autoptr(XvmRequest) req = request_from(XVM_ACTION_VALIDATE_ALL, envp);
+    g_autoptr(XvmRequest) req =
+        request_with(XVM_ACTION_VALIDATE_ALL, "OCF_CHECK_LEVEL", c->level);
 
     g_assert_cmpint(req->check_level, ==, c->check_level);
 }
