@@ -142,59 +142,47 @@ test_unrunnable_other(void)
     g_assert_cmpuint(strlen(got), <=, REASON_MAX);
 }
 
-/* Ask a fake domain-virt running SCRIPT for its version; the version
- * cases differ only in the script and what they expect back. */
-static char *
-query_fake_version(Fixture *fx, const char *script, char **helper, GError **error)
-{
-    *helper = make_program(fx->dir, "domain-virt", script);
-    return xvm_helper_query_version(*helper, error);
-}
+/* Asking a domain-virt for its version: a fake one running script (NULL:
+ * there is none), and the version it must give, or else the words the
+ * error must hold besides the helper's path. */
+typedef struct {
+    const char *script;
+    const char *version;
+    const char *mention;
+} VersionCase;
+
+static const VersionCase version_answers = {
+    "#!/bin/sh\necho \"domain-virt 9.8.7\"\n", "9.8.7", NULL,
+};
+/* A helper of a build before the handshake refuses --version. */
+static const VersionCase version_refused = {
+    "#!/bin/sh\necho 'ocf-exit-reason:no' >&2\nexit 3\n", NULL, NULL,
+};
+static const VersionCase version_missing = { NULL, NULL, "is missing" };
 
 static void
 test_query_version(Fixture *fx, gconstpointer data)
 {
-    g_autofree char *helper = NULL;
-    g_autoptr(GError) error = NULL;
-    g_autofree char *got = query_fake_version(
-        fx, "#!/bin/sh\necho \"domain-virt 9.8.7\"\n", &helper, &error);
-
-    (void) data;
-    g_assert_no_error(error);
-    g_assert_cmpstr(got, ==, "9.8.7");
-}
-
-/* A helper of a build before the handshake refuses --version. */
-static void
-test_query_version_refused(Fixture *fx, gconstpointer data)
-{
-    g_autofree char *helper = NULL;
-    g_autoptr(GError) error = NULL;
-    g_autofree char *got = query_fake_version(
-        fx, "#!/bin/sh\necho 'ocf-exit-reason:no' >&2\nexit 3\n", &helper, &error);
-
-    (void) data;
-    g_assert_null(got);
-    g_assert_nonnull(error);
-    assert_contains(error->message, helper);
-}
-
-static void
-test_query_version_missing(Fixture *fx, gconstpointer data)
-{
-    g_autofree char *helper = g_build_filename(fx->dir, "domain-virt", NULL);
+    const VersionCase *c = data;
+    g_autofree char *helper = c->script ? make_program(fx->dir, "domain-virt", c->script)
+                                        : g_build_filename(fx->dir, "domain-virt", NULL);
     g_autoptr(GError) error = NULL;
     g_autofree char *got = xvm_helper_query_version(helper, &error);
 
-    (void) data;
+    if (c->version) {
+        g_assert_no_error(error);
+        g_assert_cmpstr(got, ==, c->version);
+        return;
+    }
     g_assert_null(got);
     g_assert_nonnull(error);
     assert_contains(error->message, helper);
-    assert_contains(error->message, "is missing");
+    if (c->mention)
+        assert_contains(error->message, c->mention);
 }
 
-#define ADD_FX(path, fn) \
-    g_test_add(path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
+#define ADD_VERSION(path, c) \
+    g_test_add(path, Fixture, &(c), fixture_setup, test_query_version, fixture_teardown)
 #define ADD_PATH(path, c) \
     g_test_add(path, Fixture, &(c), fixture_setup, test_path, fixture_teardown)
 
@@ -211,8 +199,8 @@ main(int argc, char **argv)
     g_test_add_func("/xvm/helper/mismatch/not-given", test_mismatch_not_given);
     g_test_add_func("/xvm/helper/unrunnable/missing", test_unrunnable_missing);
     g_test_add_func("/xvm/helper/unrunnable/other", test_unrunnable_other);
-    ADD_FX("/xvm/helper/query/version", test_query_version);
-    ADD_FX("/xvm/helper/query/refused", test_query_version_refused);
-    ADD_FX("/xvm/helper/query/missing", test_query_version_missing);
+    ADD_VERSION("/xvm/helper/query/version", version_answers);
+    ADD_VERSION("/xvm/helper/query/refused", version_refused);
+    ADD_VERSION("/xvm/helper/query/missing", version_missing);
     return g_test_run();
 }
