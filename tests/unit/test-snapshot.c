@@ -226,17 +226,27 @@ test_start_refuses_unreadable(Fx *fx, gconstpointer data G_GNUC_UNUSED)
     check_refused(fx, "cannot read saved state");
 }
 
+/* A state file saved ten minutes ago whose disk was written after_s seconds
+ * after the save; the disk's path into *disk. */
+static void
+write_state_and_disk(Fx *fx, time_t after_s, char **disk)
+{
+    time_t saved = time(NULL) - 600;
+
+    *disk = g_build_filename(fx->act.tmpdir, "vm1.img", NULL);
+    g_assert_true(g_file_set_contents(*disk, "disk", -1, NULL));
+    write_state(fx, "vm1", UUID, *disk);
+    set_mtime(fx->state, saved);
+    set_mtime(*disk, saved + after_s);
+}
+
 /* A disk written (by another run) a minute after the save. */
 static void
 test_start_refuses_older_than_disk(Fx *fx, gconstpointer data G_GNUC_UNUSED)
 {
-    g_autofree char *disk = g_build_filename(fx->act.tmpdir, "vm1.img", NULL);
-    time_t saved = time(NULL) - 600;
+    g_autofree char *disk = NULL;
 
-    g_assert_true(g_file_set_contents(disk, "disk", -1, NULL));
-    write_state(fx, "vm1", UUID, disk);
-    set_mtime(fx->state, saved);
-    set_mtime(disk, saved + 60);
+    write_state_and_disk(fx, 60, &disk);
     g_assert_cmpint(run(fx, XVM_ACTION_START), ==, XVM_OCF_ERR_GENERIC);
     check_refused(fx, "was written 60 s after");
     g_assert_nonnull(strstr(fx->act.error->message, disk));
@@ -246,13 +256,9 @@ test_start_refuses_older_than_disk(Fx *fx, gconstpointer data G_GNUC_UNUSED)
 static void
 test_start_disk_within_slack(Fx *fx, gconstpointer data G_GNUC_UNUSED)
 {
-    g_autofree char *disk = g_build_filename(fx->act.tmpdir, "vm1.img", NULL);
-    time_t saved = time(NULL) - 600;
+    g_autofree char *disk = NULL;
 
-    g_assert_true(g_file_set_contents(disk, "disk", -1, NULL));
-    write_state(fx, "vm1", UUID, disk);
-    set_mtime(fx->state, saved);
-    set_mtime(disk, saved + XVM_SNAPSHOT_DISK_SLACK_S);
+    write_state_and_disk(fx, XVM_SNAPSHOT_DISK_SLACK_S, &disk);
     g_assert_cmpint(run(fx, XVM_ACTION_START), ==, XVM_OCF_SUCCESS);
     g_assert_cmpuint(fake_virt_count(fx->act.fake, FAKE_OP_RESTORE), ==, 1);
     g_assert_false(g_file_test(fx->state, G_FILE_TEST_EXISTS));
