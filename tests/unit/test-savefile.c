@@ -374,6 +374,17 @@ assert_old_intact(const SaveFx *fx, const char *rel, const struct stat *before)
     g_assert_cmpuint(after.st_ino, ==, before->st_ino);
 }
 
+/* A failed save left rel as it was and the tree as listed before. */
+static void
+assert_nothing_changed(const SaveFx *fx, const char *rel, const struct stat *before,
+                       const char *tree_before)
+{
+    g_autofree char *tree = tree_of(fx);
+
+    assert_old_intact(fx, rel, before);
+    g_assert_cmpstr(tree, ==, tree_before);
+}
+
 static void
 test_dir_not_writable(SaveFx *fx, gconstpointer data G_GNUC_UNUSED)
 {
@@ -381,7 +392,6 @@ test_dir_not_writable(SaveFx *fx, gconstpointer data G_GNUC_UNUSED)
     g_autofree char *defs = in_root(fx, "defs");
     g_autofree char *real = NULL;
     g_autofree char *tree = NULL;
-    g_autofree char *tree_after = NULL;
     struct stat before;
 
     if (geteuid() == 0) {
@@ -401,9 +411,7 @@ test_dir_not_writable(SaveFx *fx, gconstpointer data G_GNUC_UNUSED)
 
     assert_save_fails(path, XVM_ERROR_INTERNAL, real);
     g_assert_cmpint(g_chmod(defs, 0755), ==, 0);
-    assert_old_intact(fx, "defs/vm1-v3.xml", &before);
-    tree_after = tree_of(fx);
-    g_assert_cmpstr(tree_after, ==, tree);
+    assert_nothing_changed(fx, "defs/vm1-v3.xml", &before, tree);
 }
 
 /* A write that fails half-way (a full disk, a quota), injected with
@@ -415,7 +423,6 @@ test_file_size_limit(SaveFx *fx, gconstpointer data G_GNUC_UNUSED)
     g_autofree char *big = g_strnfill(4096, 'x');
     g_autofree char *real = NULL;
     g_autofree char *tree = NULL;
-    g_autofree char *tree_after = NULL;
     g_autoptr(GError) error = NULL;
     struct rlimit saved;
     struct rlimit small;
@@ -441,9 +448,7 @@ test_file_size_limit(SaveFx *fx, gconstpointer data G_GNUC_UNUSED)
     g_assert_nonnull(strstr(error->message, real));
     g_assert_nonnull(strstr(error->message, g_strerror(EFBIG)));
     g_test_message("error: %s", error->message);
-    assert_old_intact(fx, "vm1.xml", &before);
-    tree_after = tree_of(fx);
-    g_assert_cmpstr(tree_after, ==, tree);
+    assert_nothing_changed(fx, "vm1.xml", &before, tree);
 }
 
 /* ---- owner and group ------------------------------------------------------------- */
