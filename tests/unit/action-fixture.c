@@ -42,12 +42,10 @@ xvm_test_run_action(XvmEnv *env, XvmVirt *virt, FakeVirt *fake, XvmAction action
 void
 action_fx_init(ActionFx *a, const char *instance)
 {
-    g_autofree char *config = NULL;
-
     fake_clock_reset();
     a->tmpdir = xvm_test_make_tmpdir();
-    config = g_build_filename(a->tmpdir, "vm1.xml", NULL);
-    a->env = xvm_test_action_env(a->tmpdir, config, instance);
+    a->config = g_build_filename(a->tmpdir, "vm1.xml", NULL);
+    a->env = xvm_test_action_env(a->tmpdir, a->config, instance);
     a->virt = fake_virt_new("vm1", XVM_TEST_UUID);
     a->fake = fake_virt_of(a->virt);
     a->old_path = g_strdup(g_getenv("PATH"));
@@ -62,6 +60,7 @@ action_fx_clear(ActionFx *a)
     g_clear_error(&a->error);
     xvm_test_remove_tree(a->tmpdir);
     g_free(a->tmpdir);
+    g_free(a->config);
     g_free(a->old_path);
 }
 

@@ -14,6 +14,7 @@
 /* The part of a test's fixture that one agent run needs. */
 typedef struct {
     char *tmpdir;       /* the test's own directory, removed at the end */
+    char *config;       /* tmpdir/vm1.xml, OCF_RESKEY_config: the test writes it */
     XvmEnv *env;
     XvmVirt *virt;      /* the fake hypervisor, knowing vm1 by XVM_TEST_UUID */
     FakeVirt *fake;
@@ -23,8 +24,8 @@ typedef struct {
 
 #define XVM_TEST_UUID "6f1c9c3e-1d2a-4b7e-9a39-2e0c5b7d8a11"
 
-/* A fresh directory, environment (config: tmpdir/vm1.xml, which the test
- * writes) and fake hypervisor; a clean up of all of them. */
+/* A fresh directory, environment and fake hypervisor; a clean up of all of
+ * them. */
 void action_fx_init(ActionFx *a, const char *instance);
 void action_fx_clear(ActionFx *a);
 

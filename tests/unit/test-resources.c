@@ -26,7 +26,6 @@
 typedef struct {
     ActionFx act;
     char *bin;          /* the fake tools; the only PATH the agent sees */
-    char *config;       /* tmpdir/vm1.xml */
     char *base;         /* tmpdir/base.img: backingfile */
     char *overlay;      /* tmpdir/vm1.qcow2: VirtualDomain's name for it */
     char *tool_log;     /* one line per tool run: its arguments */
@@ -97,7 +96,7 @@ write_config(Fx *fx)
         "<interface type='network'><source network='net1'/></interface>"
         "</devices></domain>\n", UUID, fx->overlay);
 
-    g_assert_true(g_file_set_contents(fx->config, xml, -1, NULL));
+    g_assert_true(g_file_set_contents(fx->act.config, xml, -1, NULL));
 }
 
 static void
@@ -106,7 +105,6 @@ fx_setup(Fx *fx, gconstpointer data G_GNUC_UNUSED)
     action_fx_init(&fx->act, INSTANCE);
     fx->bin = g_build_filename(fx->act.tmpdir, "bin", NULL);
     g_assert_cmpint(g_mkdir(fx->bin, 0755), ==, 0);
-    fx->config = g_build_filename(fx->act.tmpdir, "vm1.xml", NULL);
     fx->base = g_build_filename(fx->act.tmpdir, "base.img", NULL);
     fx->overlay = g_build_filename(fx->act.tmpdir, "vm1.qcow2", NULL);
     fx->tool_log = g_build_filename(fx->act.tmpdir, "tools.log", NULL);
@@ -120,7 +118,6 @@ fx_teardown(Fx *fx, gconstpointer data G_GNUC_UNUSED)
 {
     action_fx_clear(&fx->act);
     g_free(fx->bin);
-    g_free(fx->config);
     g_free(fx->base);
     g_free(fx->overlay);
     g_free(fx->tool_log);

@@ -29,7 +29,6 @@ typedef struct {
     ActionFx act;
     char *snapdir;
     char *state;        /* snapdir/vm1.state */
-    char *config;       /* a copy of tests/data/unit/vm1.xml in tmpdir */
 } Fx;
 
 static void
@@ -42,9 +41,8 @@ fx_setup(Fx *fx, gconstpointer data G_GNUC_UNUSED)
     fx->snapdir = g_build_filename(fx->act.tmpdir, "snap", NULL);
     g_assert_cmpint(g_mkdir(fx->snapdir, 0700), ==, 0);
     fx->state = g_build_filename(fx->snapdir, "vm1.state", NULL);
-    fx->config = g_build_filename(fx->act.tmpdir, "vm1.xml", NULL);
     g_assert_true(g_file_get_contents(src, &text, NULL, NULL));
-    g_assert_true(g_file_set_contents(fx->config, text, -1, NULL));
+    g_assert_true(g_file_set_contents(fx->act.config, text, -1, NULL));
     xvm_env_set(fx->act.env, "OCF_RESKEY_snapshot", fx->snapdir);
     xvm_env_set(fx->act.env, "OCF_RESKEY_CRM_meta_interval", "10000");
 }
@@ -55,7 +53,6 @@ fx_teardown(Fx *fx, gconstpointer data G_GNUC_UNUSED)
     action_fx_clear(&fx->act);
     g_free(fx->snapdir);
     g_free(fx->state);
-    g_free(fx->config);
 }
 
 static XvmOcfRc
@@ -317,12 +314,12 @@ test_monitor_writes_on_change_only(Fx *fx, gconstpointer data G_GNUC_UNUSED)
 
     set_save_config(fx);
     g_assert_cmpint(run(fx, XVM_ACTION_MONITOR), ==, XVM_OCF_SUCCESS);
-    g_assert_true(g_file_get_contents(fx->config, &text, NULL, NULL));
+    g_assert_true(g_file_get_contents(fx->act.config, &text, NULL, NULL));
     g_assert_nonnull(strstr(text, "saved by the fake"));
-    first = xvm_test_inode_of(fx->config);
+    first = xvm_test_inode_of(fx->act.config);
     g_assert_cmpint(run(fx, XVM_ACTION_MONITOR), ==, XVM_OCF_SUCCESS);
     g_assert_cmpuint(fake_virt_count(fx->act.fake, FAKE_OP_DUMP_XML), ==, 2);
-    g_assert_cmpuint(xvm_test_inode_of(fx->config), ==, first);
+    g_assert_cmpuint(xvm_test_inode_of(fx->act.config), ==, first);
 }
 
 static void
@@ -368,7 +365,7 @@ static void
 test_sync_runs_csync2_after_write(Fx *fx, gconstpointer data G_GNUC_UNUSED)
 {
     g_autofree char *args = install_fake_csync2(fx, 0);
-    g_autofree char *want = g_strdup_printf("-x %s\n", fx->config);
+    g_autofree char *want = g_strdup_printf("-x %s\n", fx->act.config);
     g_autofree char *text = NULL;
 
     set_save_config(fx);
@@ -397,7 +394,7 @@ test_sync_failure_only_warns(Fx *fx, gconstpointer data G_GNUC_UNUSED)
     g_assert_cmpint(run(fx, XVM_ACTION_STOP), ==, XVM_OCF_SUCCESS);
     g_assert_true(g_file_test(args, G_FILE_TEST_IS_REGULAR));
     xvm_deadline_init(&deadline, 5000, fake_clock_now);
-    g_assert_false(xvm_saveconfig_sync(fx->config, &deadline, &error));
+    g_assert_false(xvm_saveconfig_sync(fx->act.config, &deadline, &error));
     g_assert_error(error, XVM_ERROR, XVM_ERROR_SCRIPT_FAILED);
     g_assert_nonnull(strstr(error->message, "csync2 says no"));
     g_assert_nonnull(strstr(error->message, "exited with status 3"));
@@ -414,13 +411,13 @@ test_sync_csync2_missing(Fx *fx, gconstpointer data G_GNUC_UNUSED)
     g_assert_cmpint(g_mkdir(empty, 0755), ==, 0);
     g_setenv("PATH", empty, TRUE);
     xvm_deadline_init(&deadline, 5000, fake_clock_now);
-    g_assert_false(xvm_saveconfig_sync(fx->config, &deadline, &error));
+    g_assert_false(xvm_saveconfig_sync(fx->act.config, &deadline, &error));
     g_assert_nonnull(strstr(error->message, "csync2 is not installed"));
     /* The save itself still happens, and the action succeeds. */
     set_save_config(fx);
     xvm_env_set(fx->act.env, "OCF_RESKEY_sync_config_on_stop", "true");
     g_assert_cmpint(run(fx, XVM_ACTION_MONITOR), ==, XVM_OCF_SUCCESS);
-    g_assert_true(g_file_get_contents(fx->config, &text, NULL, NULL));
+    g_assert_true(g_file_get_contents(fx->act.config, &text, NULL, NULL));
     g_assert_nonnull(strstr(text, "saved by the fake"));
 }
 
