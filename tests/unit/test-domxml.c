@@ -372,23 +372,6 @@ test_uuid_valid(void)
 
 /* ---- xvm_domxml_load ------------------------------------------------------------ */
 
-typedef struct {
-    char *dir;
-} TmpFixture;
-
-static void
-tmp_setup(TmpFixture *fx, gconstpointer data G_GNUC_UNUSED)
-{
-    fx->dir = xvm_test_make_tmpdir();
-}
-
-static void
-tmp_teardown(TmpFixture *fx, gconstpointer data G_GNUC_UNUSED)
-{
-    xvm_test_remove_tree(fx->dir);
-    g_free(fx->dir);
-}
-
 static void
 test_load_fixture(void)
 {
@@ -418,7 +401,7 @@ assert_load_fails(const char *path, XvmErrorCode code)
 /* Not there on this node (shared storage not mounted): 5 from start, and
  * stop/monitor go looking elsewhere. */
 static void
-test_load_missing(TmpFixture *fx, gconstpointer data G_GNUC_UNUSED)
+test_load_missing(XvmTmpFixture *fx, gconstpointer data G_GNUC_UNUSED)
 {
     g_autofree char *path = g_build_filename(fx->dir, "no-such.xml", NULL);
 
@@ -426,7 +409,7 @@ test_load_missing(TmpFixture *fx, gconstpointer data G_GNUC_UNUSED)
 }
 
 static void
-test_load_directory(TmpFixture *fx, gconstpointer data G_GNUC_UNUSED)
+test_load_directory(XvmTmpFixture *fx, gconstpointer data G_GNUC_UNUSED)
 {
     assert_load_fails(fx->dir, XVM_ERROR_CONFIG_INVALID);
 }
@@ -457,7 +440,7 @@ load_fifo_in_child(const char *path)
  * until Pacemaker kills it.  Run in a child with a time limit, so that a
  * hang fails this test instead of the whole suite. */
 static void
-test_load_fifo(TmpFixture *fx, gconstpointer data G_GNUC_UNUSED)
+test_load_fifo(XvmTmpFixture *fx, gconstpointer data G_GNUC_UNUSED)
 {
     static char path[4096];
     gint64 give_up = g_get_monotonic_time() + 2 * G_USEC_PER_SEC;
@@ -486,7 +469,7 @@ test_load_fifo(TmpFixture *fx, gconstpointer data G_GNUC_UNUSED)
 }
 
 static void
-test_load_too_large(TmpFixture *fx, gconstpointer data G_GNUC_UNUSED)
+test_load_too_large(XvmTmpFixture *fx, gconstpointer data G_GNUC_UNUSED)
 {
     g_autofree char *path = g_build_filename(fx->dir, "disk.img", NULL);
     g_autofree char *text = NULL;
@@ -498,7 +481,7 @@ test_load_too_large(TmpFixture *fx, gconstpointer data G_GNUC_UNUSED)
 }
 
 static void
-test_load_not_well_formed(TmpFixture *fx, gconstpointer data G_GNUC_UNUSED)
+test_load_not_well_formed(XvmTmpFixture *fx, gconstpointer data G_GNUC_UNUSED)
 {
     g_autofree char *path = g_build_filename(fx->dir, "half.xml", NULL);
 
@@ -508,7 +491,7 @@ test_load_not_well_formed(TmpFixture *fx, gconstpointer data G_GNUC_UNUSED)
 }
 
 static void
-test_load_unreadable(TmpFixture *fx, gconstpointer data G_GNUC_UNUSED)
+test_load_unreadable(XvmTmpFixture *fx, gconstpointer data G_GNUC_UNUSED)
 {
     g_autofree char *path = g_build_filename(fx->dir, "secret.xml", NULL);
 
@@ -729,19 +712,13 @@ main(int argc, char **argv)
         g_test_add_data_func(xxe_cases[i].path, &xxe_cases[i], test_parse_xxe);
     g_test_add_func("/xvm/domxml/uuid-valid", test_uuid_valid);
     g_test_add_func("/xvm/domxml/load/fixture", test_load_fixture);
-    g_test_add("/xvm/domxml/load/missing", TmpFixture, NULL, tmp_setup, test_load_missing,
-               tmp_teardown);
-    g_test_add("/xvm/domxml/load/directory", TmpFixture, NULL, tmp_setup, test_load_directory,
-               tmp_teardown);
+    XVM_TEST_ADD_TMP("/xvm/domxml/load/missing", NULL, test_load_missing);
+    XVM_TEST_ADD_TMP("/xvm/domxml/load/directory", NULL, test_load_directory);
     g_test_add_func("/xvm/domxml/load/device", test_load_device);
-    g_test_add("/xvm/domxml/load/fifo", TmpFixture, NULL, tmp_setup, test_load_fifo,
-               tmp_teardown);
-    g_test_add("/xvm/domxml/load/too-large", TmpFixture, NULL, tmp_setup, test_load_too_large,
-               tmp_teardown);
-    g_test_add("/xvm/domxml/load/not-well-formed", TmpFixture, NULL, tmp_setup,
-               test_load_not_well_formed, tmp_teardown);
-    g_test_add("/xvm/domxml/load/unreadable", TmpFixture, NULL, tmp_setup,
-               test_load_unreadable, tmp_teardown);
+    XVM_TEST_ADD_TMP("/xvm/domxml/load/fifo", NULL, test_load_fifo);
+    XVM_TEST_ADD_TMP("/xvm/domxml/load/too-large", NULL, test_load_too_large);
+    XVM_TEST_ADD_TMP("/xvm/domxml/load/not-well-formed", NULL, test_load_not_well_formed);
+    XVM_TEST_ADD_TMP("/xvm/domxml/load/unreadable", NULL, test_load_unreadable);
     g_test_add_func("/xvm/domxml/marker/added", test_marker_added);
     g_test_add_func("/xvm/domxml/marker/replaced", test_marker_replaced);
     g_test_add_func("/xvm/domxml/marker/keeps-other-metadata", test_marker_keeps_other_metadata);

@@ -658,50 +658,10 @@ test_resource_id(void)
 
 /* ---- the real question to Pacemaker: cibadmin on a CIB file ------------------------- */
 
-/* A CIB file holding primitive vm1, as CIB_file for every cibadmin this
- * test runs; NULL (and the test skipped) without a usable cibadmin. */
-static char *
-make_cib(GuardFx *fx)
-{
-    g_autofree char *path = g_build_filename(fx->root, "cib.xml", NULL);
-    g_autofree char *empty = NULL;
-    const char *empty_argv[] = { "cibadmin", "--empty", NULL };
-    const char *create_argv[] = {
-        "cibadmin", "--create", "-o", "resources", "-X",
-        "<primitive id=\"vm1\" class=\"ocf\" provider=\"xvm\" type=\"domain\"/>", NULL
-    };
-    g_autofree char *tool = g_find_program_in_path("cibadmin");
-    int status = -1;
-
-    if (tool == NULL) {
-        g_test_skip("no cibadmin (Pacemaker's tools are not installed)");
-        return NULL;
-    }
-    if (!g_spawn_sync(NULL, (char **) empty_argv, NULL,
-                      G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &empty,
-                      NULL, &status, NULL)
-        || !g_spawn_check_wait_status(status, NULL)
-        || !g_file_set_contents(path, empty, -1, NULL)) {
-        g_test_skip("cibadmin --empty does not work here");
-        return NULL;
-    }
-    g_setenv("CIB_file", path, TRUE);
-    if (!g_spawn_sync(NULL, (char **) create_argv, NULL,
-                      G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL
-                          | G_SPAWN_STDERR_TO_DEV_NULL,
-                      NULL, NULL, NULL, NULL, &status, NULL)
-        || !g_spawn_check_wait_status(status, NULL)) {
-        g_unsetenv("CIB_file");
-        g_test_skip("cibadmin --create does not work on a CIB file here");
-        return NULL;
-    }
-    return g_steal_pointer(&path);
-}
-
 static void
 test_cib_resource_state(GuardFx *fx, gconstpointer data G_GNUC_UNUSED)
 {
-    g_autofree char *cib = make_cib(fx);
+    g_autofree char *cib = xvm_test_make_cib(fx->root);
     g_autofree char *missing = NULL;
 
     if (cib == NULL)
@@ -723,7 +683,7 @@ test_cib_resource_state(GuardFx *fx, gconstpointer data G_GNUC_UNUSED)
 static void
 test_register_asks_cib(GuardFx *fx, gconstpointer data G_GNUC_UNUSED)
 {
-    g_autofree char *cib = make_cib(fx);
+    g_autofree char *cib = xvm_test_make_cib(fx->root);
     g_autoptr(GError) error = NULL;
     g_autofree char *after = NULL;
 

@@ -18,25 +18,6 @@
 #define PACKAGE_HELPER "/usr/libexec/xvm-domain/domain-virt"
 #define MESON_HELPER "/usr/local/libexec/xvm-domain/domain-virt"
 
-typedef struct {
-    char *dir;
-} Fixture;
-
-static void
-fixture_setup(Fixture *fx, gconstpointer data)
-{
-    (void) data;
-    fx->dir = xvm_test_make_tmpdir();
-}
-
-static void
-fixture_teardown(Fixture *fx, gconstpointer data)
-{
-    (void) data;
-    xvm_test_remove_tree(fx->dir);
-    g_free(fx->dir);
-}
-
 /* An executable file at dir/name holding text; returns its path. */
 static char *
 make_program(const char *dir, const char *name, const char *text)
@@ -72,7 +53,7 @@ static const PathCase path_installed_symlink = { "@link", FALSE, FALSE };
 static const PathCase path_copied = { "/nonexistent/domain", FALSE, TRUE };
 
 static void
-test_path(Fixture *fx, gconstpointer data)
+test_path(XvmTmpFixture *fx, gconstpointer data)
 {
     const PathCase *c = data;
     g_autofree char *self = make_program(fx->dir, "domain", "");
@@ -161,7 +142,7 @@ static const VersionCase version_refused = {
 static const VersionCase version_missing = { NULL, NULL, "is missing" };
 
 static void
-test_query_version(Fixture *fx, gconstpointer data)
+test_query_version(XvmTmpFixture *fx, gconstpointer data)
 {
     const VersionCase *c = data;
     g_autofree char *helper = c->script ? make_program(fx->dir, "domain-virt", c->script)
@@ -182,9 +163,9 @@ test_query_version(Fixture *fx, gconstpointer data)
 }
 
 #define ADD_VERSION(path, c) \
-    g_test_add(path, Fixture, &(c), fixture_setup, test_query_version, fixture_teardown)
+    XVM_TEST_ADD_TMP(path, &(c), test_query_version)
 #define ADD_PATH(path, c) \
-    g_test_add(path, Fixture, &(c), fixture_setup, test_path, fixture_teardown)
+    XVM_TEST_ADD_TMP(path, &(c), test_path)
 
 int
 main(int argc, char **argv)

@@ -114,25 +114,8 @@ test_status_stopped(void)
 
 /* ---- xvm_run_program ------------------------------------------------------------- */
 
-typedef struct {
-    char *dir;
-} ScriptFixture;
-
-static void
-script_setup(ScriptFixture *fx, gconstpointer data G_GNUC_UNUSED)
-{
-    fx->dir = xvm_test_make_tmpdir();
-}
-
-static void
-script_teardown(ScriptFixture *fx, gconstpointer data G_GNUC_UNUSED)
-{
-    xvm_test_remove_tree(fx->dir);
-    g_free(fx->dir);
-}
-
 static char *
-write_script(const ScriptFixture *fx, const char *name, const char *body)
+write_script(const XvmTmpFixture *fx, const char *name, const char *body)
 {
     char *path = g_build_filename(fx->dir, name, NULL);
     g_autofree char *text = g_strdup_printf("#!/bin/sh\n%s\n", body);
@@ -165,7 +148,7 @@ static const RunCase run_cases[] = {
 };
 
 static void
-test_run(ScriptFixture *fx, gconstpointer data)
+test_run(XvmTmpFixture *fx, gconstpointer data)
 {
     const RunCase *c = data;
     g_autofree char *script = write_script(fx, "check", c->body);
@@ -193,7 +176,7 @@ test_run(ScriptFixture *fx, gconstpointer data)
 /* More stderr than anyone reads: kept to 4 KiB, and the script is not
  * blocked on a full pipe. */
 static void
-test_run_stderr_capped(ScriptFixture *fx, gconstpointer data G_GNUC_UNUSED)
+test_run_stderr_capped(XvmTmpFixture *fx, gconstpointer data G_GNUC_UNUSED)
 {
     g_autofree char *script = write_script(
         fx, "noisy", "i=0; while [ $i -lt 10000 ]; do echo 0123456789abcdef >&2; i=$((i+1)); done");
@@ -211,7 +194,7 @@ test_run_stderr_capped(ScriptFixture *fx, gconstpointer data G_GNUC_UNUSED)
 /* Runs a script that hangs, with budget_ms left: it must fail with a
  * timeout that names the script.  Returns the microseconds it took. */
 static gint64
-run_hung_script(ScriptFixture *fx, gint64 budget_ms)
+run_hung_script(XvmTmpFixture *fx, gint64 budget_ms)
 {
     g_autofree char *script = write_script(fx, "hang", "exec sleep 10");
     g_autofree char *err_text = NULL;
@@ -228,7 +211,7 @@ run_hung_script(ScriptFixture *fx, gint64 budget_ms)
 
 /* A hung check is killed at the deadline, and the monitor returns in time. */
 static void
-test_run_timeout(ScriptFixture *fx, gconstpointer data G_GNUC_UNUSED)
+test_run_timeout(XvmTmpFixture *fx, gconstpointer data G_GNUC_UNUSED)
 {
     gint64 took_us = run_hung_script(fx, 300);
 
@@ -239,7 +222,7 @@ test_run_timeout(ScriptFixture *fx, gconstpointer data G_GNUC_UNUSED)
 
 /* A deadline already passed: the program does not get to run long. */
 static void
-test_run_deadline_passed(ScriptFixture *fx, gconstpointer data G_GNUC_UNUSED)
+test_run_deadline_passed(XvmTmpFixture *fx, gconstpointer data G_GNUC_UNUSED)
 {
     g_assert_cmpint(run_hung_script(fx, 0), <, G_USEC_PER_SEC / 2);
 }
@@ -274,7 +257,7 @@ read_pid_file(const char *path)
 /* A check that starts a child and hangs: at the deadline the whole check
  * goes, not only the shell, or every monitor leaves one more process. */
 static void
-test_run_timeout_kills_children(ScriptFixture *fx, gconstpointer data G_GNUC_UNUSED)
+test_run_timeout_kills_children(XvmTmpFixture *fx, gconstpointer data G_GNUC_UNUSED)
 {
     g_autofree char *pid_file = g_build_filename(fx->dir, "child.pid", NULL);
     g_autofree char *body = g_strdup_printf("sleep 10 2>/dev/null & echo $! > '%s'; wait",
@@ -301,7 +284,7 @@ test_run_timeout_kills_children(ScriptFixture *fx, gconstpointer data G_GNUC_UNU
  * itself is done, but reading stderr to the end would wait for the
  * background process.  The deadline must still hold. */
 static void
-test_run_background_holds_stderr(ScriptFixture *fx, gconstpointer data G_GNUC_UNUSED)
+test_run_background_holds_stderr(XvmTmpFixture *fx, gconstpointer data G_GNUC_UNUSED)
 {
     g_autofree char *pid_file = g_build_filename(fx->dir, "bg.pid", NULL);
     g_autofree char *body = g_strdup_printf("sleep 2 & echo $! > '%s'; exit 0", pid_file);
@@ -330,7 +313,7 @@ static const NoRunCase no_run_cases[] = {
 };
 
 static void
-test_run_cannot_start(ScriptFixture *fx, gconstpointer data)
+test_run_cannot_start(XvmTmpFixture *fx, gconstpointer data)
 {
     const NoRunCase *c = data;
     g_autofree char *program = g_build_filename(fx->dir, c->program, NULL);
@@ -418,23 +401,18 @@ main(int argc, char **argv)
     g_test_add_func("/xvm/spawn/status/signal-name", test_status_signal_name);
     g_test_add_func("/xvm/spawn/status/stopped", test_status_stopped);
     for (gsize i = 0; i < G_N_ELEMENTS(run_cases); i++)
-        g_test_add(run_cases[i].path, ScriptFixture, &run_cases[i], script_setup, test_run,
-                   script_teardown);
-    g_test_add("/xvm/spawn/run/stderr-capped", ScriptFixture, NULL, script_setup,
-               test_run_stderr_capped, script_teardown);
-    g_test_add("/xvm/spawn/run/timeout", ScriptFixture, NULL, script_setup, test_run_timeout,
-               script_teardown);
-    g_test_add("/xvm/spawn/run/deadline-passed", ScriptFixture, NULL, script_setup,
-               test_run_deadline_passed, script_teardown);
-    g_test_add("/xvm/spawn/run/timeout-kills-children", ScriptFixture, NULL, script_setup,
-               test_run_timeout_kills_children, script_teardown);
-    g_test_add("/xvm/spawn/run/background-holds-stderr", ScriptFixture, NULL, script_setup,
-               test_run_background_holds_stderr, script_teardown);
+        XVM_TEST_ADD_TMP(run_cases[i].path, &run_cases[i], test_run);
+    XVM_TEST_ADD_TMP("/xvm/spawn/run/stderr-capped", NULL, test_run_stderr_capped);
+    XVM_TEST_ADD_TMP("/xvm/spawn/run/timeout", NULL, test_run_timeout);
+    XVM_TEST_ADD_TMP("/xvm/spawn/run/deadline-passed", NULL, test_run_deadline_passed);
+    XVM_TEST_ADD_TMP("/xvm/spawn/run/timeout-kills-children", NULL,
+                     test_run_timeout_kills_children);
+    XVM_TEST_ADD_TMP("/xvm/spawn/run/background-holds-stderr", NULL,
+                     test_run_background_holds_stderr);
     for (gsize i = 0; i < G_N_ELEMENTS(argv_cases); i++)
         g_test_add_data_func(argv_cases[i].path, &argv_cases[i], test_argv);
     g_test_add_func("/xvm/spawn/argv/null-outputs", test_argv_null_outputs);
     for (gsize i = 0; i < G_N_ELEMENTS(no_run_cases); i++)
-        g_test_add(no_run_cases[i].path, ScriptFixture, &no_run_cases[i], script_setup,
-                   test_run_cannot_start, script_teardown);
+        XVM_TEST_ADD_TMP(no_run_cases[i].path, &no_run_cases[i], test_run_cannot_start);
     return g_test_run();
 }

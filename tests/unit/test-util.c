@@ -77,3 +77,58 @@ xvm_test_inode_of(const char *path)
     g_assert_cmpint(stat(path, &st), ==, 0);
     return st.st_ino;
 }
+
+gboolean
+xvm_test_spawn_ok(const char *const *argv, char **out)
+{
+    int status = -1;
+
+    return g_spawn_sync(NULL, (char **) argv, NULL,
+                        G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL
+                            | (out ? 0 : G_SPAWN_STDOUT_TO_DEV_NULL),
+                        NULL, NULL, out, NULL, &status, NULL)
+           && g_spawn_check_wait_status(status, NULL);
+}
+
+char *
+xvm_test_make_cib(const char *dir)
+{
+    g_autofree char *path = g_build_filename(dir, "cib.xml", NULL);
+    g_autofree char *empty = NULL;
+    const char *empty_argv[] = { "cibadmin", "--empty", NULL };
+    const char *create_argv[] = {
+        "cibadmin", "--create", "-o", "resources", "-X",
+        "<primitive id=\"vm1\" class=\"ocf\" provider=\"xvm\" type=\"domain\"/>", NULL
+    };
+    g_autofree char *cibadmin = g_find_program_in_path("cibadmin");
+    g_autofree char *crm_resource = g_find_program_in_path("crm_resource");
+
+    if (cibadmin == NULL || crm_resource == NULL) {
+        g_test_skip("no cibadmin or crm_resource (Pacemaker's tools are not installed)");
+        return NULL;
+    }
+    if (!xvm_test_spawn_ok(empty_argv, &empty) || !g_file_set_contents(path, empty, -1, NULL)) {
+        g_test_skip("cibadmin --empty does not work here");
+        return NULL;
+    }
+    g_setenv("CIB_file", path, TRUE);
+    if (!xvm_test_spawn_ok(create_argv, NULL)) {
+        g_unsetenv("CIB_file");
+        g_test_skip("cibadmin --create does not work on a CIB file here");
+        return NULL;
+    }
+    return g_steal_pointer(&path);
+}
+
+void
+xvm_test_tmp_setup(XvmTmpFixture *fx, gconstpointer data G_GNUC_UNUSED)
+{
+    fx->dir = xvm_test_make_tmpdir();
+}
+
+void
+xvm_test_tmp_teardown(XvmTmpFixture *fx, gconstpointer data G_GNUC_UNUSED)
+{
+    xvm_test_remove_tree(fx->dir);
+    g_free(fx->dir);
+}

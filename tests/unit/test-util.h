@@ -24,3 +24,26 @@ gboolean xvm_test_pidfd_works(void);
 /* The inode number of path, which must exist: a file replaced rather than
  * rewritten in place shows a new one. */
 ino_t xvm_test_inode_of(const char *path);
+
+/* Runs argv (searched in PATH), stderr discarded, stdout into *out (or
+ * discarded when out is NULL): whether it ran and exited 0. */
+gboolean xvm_test_spawn_ok(const char *const *argv, char **out);
+
+/* A CIB file in dir holding primitive vm1 (ocf:xvm:domain), made with
+ * Pacemaker's own cibadmin and set as CIB_file for every tool the test runs;
+ * NULL, with the test skipped, where Pacemaker's tools are missing or do
+ * not work. */
+char *xvm_test_make_cib(const char *dir);
+
+/* A directory of tmpdir, for the tests that need nothing else. */
+typedef struct {
+    char *dir;
+} XvmTmpFixture;
+
+void xvm_test_tmp_setup(XvmTmpFixture *fx, gconstpointer data);
+void xvm_test_tmp_teardown(XvmTmpFixture *fx, gconstpointer data);
+
+/* Adds test (a function of XvmTmpFixture *, gconstpointer) run in its own
+ * directory. */
+#define XVM_TEST_ADD_TMP(path, data, test) \
+    g_test_add(path, XvmTmpFixture, data, xvm_test_tmp_setup, test, xvm_test_tmp_teardown)

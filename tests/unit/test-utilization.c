@@ -173,55 +173,12 @@ typedef struct {
     XvmContext *ctx;
 } Fx;
 
-static gboolean
-spawn_ok(const char *const *argv, char **out)
-{
-    int status = -1;
-
-    return g_spawn_sync(NULL, (char **) argv, NULL,
-                        G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL
-                            | (out ? 0 : G_SPAWN_STDOUT_TO_DEV_NULL),
-                        NULL, NULL, out, NULL, &status, NULL)
-           && g_spawn_check_wait_status(status, NULL);
-}
-
-/* A CIB file holding primitive vm1 and resource group g holding vm2, as
- * CIB_file; NULL (test skipped) without Pacemaker's tools. */
-static char *
-make_cib(const char *dir)
-{
-    g_autofree char *path = g_build_filename(dir, "cib.xml", NULL);
-    g_autofree char *empty = NULL;
-    const char *empty_argv[] = { "cibadmin", "--empty", NULL };
-    const char *create_argv[] = {
-        "cibadmin", "--create", "-o", "resources", "-X",
-        "<primitive id=\"vm1\" class=\"ocf\" provider=\"xvm\" type=\"domain\"/>", NULL
-    };
-    g_autofree char *cibadmin = g_find_program_in_path("cibadmin");
-    g_autofree char *crm_resource = g_find_program_in_path("crm_resource");
-
-    if (cibadmin == NULL || crm_resource == NULL) {
-        g_test_skip("no cibadmin or crm_resource (Pacemaker's tools are not installed)");
-        return NULL;
-    }
-    if (!spawn_ok(empty_argv, &empty) || !g_file_set_contents(path, empty, -1, NULL)) {
-        g_test_skip("cibadmin --empty does not work here");
-        return NULL;
-    }
-    g_setenv("CIB_file", path, TRUE);
-    if (!spawn_ok(create_argv, NULL)) {
-        g_test_skip("cibadmin --create does not work on a CIB file here");
-        return NULL;
-    }
-    return g_steal_pointer(&path);
-}
-
 static void
 fx_setup(Fx *fx, gconstpointer data G_GNUC_UNUSED)
 {
     fx->tmpdir = xvm_test_make_tmpdir();
     fx->old_path = g_strdup(g_getenv("PATH"));
-    fx->cib = make_cib(fx->tmpdir);
+    fx->cib = xvm_test_make_cib(fx->tmpdir);
     fx->virt = fake_virt_new("vm1", UUID);
     fx->fake = fake_virt_of(fx->virt);
     fake_virt_set_state(fx->fake, TRUE, VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_BOOTED);
@@ -292,7 +249,7 @@ cib_get(const char *rsc, const char *name)
     char *out = NULL;
 
     /* Absent: exit 105, or (an emptied set) exit 0 and no output. */
-    if (!spawn_ok(argv, &out) || g_strstrip(out)[0] == '\0') {
+    if (!xvm_test_spawn_ok(argv, &out) || g_strstrip(out)[0] == '\0') {
         g_free(out);
         return NULL;
     }
@@ -305,7 +262,7 @@ cib_set(const char *rsc, const char *name, const char *value)
     const char *argv[] = { "crm_resource", "--resource", rsc, "--utilization",
                            "--set-parameter", name, "--parameter-value", value, NULL };
 
-    g_assert_true(spawn_ok(argv, NULL));
+    g_assert_true(xvm_test_spawn_ok(argv, NULL));
 }
 
 /* "admin_epoch.epoch.num_updates" of the CIB file: any write changes it. */
