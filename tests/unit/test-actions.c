@@ -599,11 +599,9 @@ set_nostate_then_running(Fx *fx)
 static void
 set_failing_script(Fx *fx)
 {
-    g_autofree char *script = g_build_filename(fx->tmpdir, "check-app", NULL);
+    g_autofree char *script = xvm_test_write_program(fx->tmpdir, "check-app",
+                                                     "#!/bin/sh\necho 'app: 503' >&2\nexit 2\n");
 
-    g_assert_true(g_file_set_contents(script, "#!/bin/sh\necho 'app: 503' >&2\nexit 2\n", -1,
-                                      NULL));
-    g_assert_cmpint(g_chmod(script, 0755), ==, 0);
     xvm_env_set(fx->env, "OCF_RESKEY_monitor_scripts", script);
     set_running(fx);
 }

@@ -783,13 +783,10 @@ static char *
 fake_crm_resource(GuardFx *fx, const char *body)
 {
     g_autofree char *bin = g_build_filename(fx->root, "bin", NULL);
-    g_autofree char *tool = g_build_filename(bin, "crm_resource", NULL);
     g_autofree char *script = g_strdup_printf("#!/bin/sh\n%s\n", body);
     char *old_path = g_strdup(g_getenv("PATH"));
 
-    g_assert_cmpint(g_mkdir_with_parents(bin, 0755), ==, 0);
-    g_assert_true(g_file_set_contents(tool, script, -1, NULL));
-    g_assert_cmpint(g_chmod(tool, 0755), ==, 0);
+    g_free(xvm_test_write_program(bin, "crm_resource", script));
     g_setenv("PATH", bin, TRUE);
     return old_path;
 }

@@ -18,17 +18,6 @@
 #define PACKAGE_HELPER "/usr/libexec/xvm-domain/domain-virt"
 #define MESON_HELPER "/usr/local/libexec/xvm-domain/domain-virt"
 
-/* An executable file at dir/name holding text; returns its path. */
-static char *
-make_program(const char *dir, const char *name, const char *text)
-{
-    char *path = g_build_filename(dir, name, NULL);
-
-    g_assert_true(g_file_set_contents(path, text, -1, NULL));
-    g_assert_cmpint(g_chmod(path, 0755), ==, 0);
-    return path;
-}
-
 static void
 assert_contains(const char *text, const char *part)
 {
@@ -56,14 +45,14 @@ static void
 test_path(XvmTmpFixture *fx, gconstpointer data)
 {
     const PathCase *c = data;
-    g_autofree char *self = make_program(fx->dir, "domain", "");
+    g_autofree char *self = xvm_test_write_program(fx->dir, "domain", "");
     g_autofree char *sibling = g_build_filename(fx->dir, "domain-virt", NULL);
     g_autofree char *link = g_build_filename(fx->dir, "ocf-domain", NULL);
     g_autofree char *got = NULL;
     const char *ran_as = c->ran_as ? c->ran_as : self;
 
     if (c->has_sibling)
-        g_free(make_program(fx->dir, "domain-virt", ""));
+        g_free(xvm_test_write_program(fx->dir, "domain-virt", ""));
     if (g_strcmp0(ran_as, "@link") == 0) {
         g_assert_cmpint(symlink(self, link), ==, 0);
         ran_as = link;
@@ -145,7 +134,7 @@ static void
 test_query_version(XvmTmpFixture *fx, gconstpointer data)
 {
     const VersionCase *c = data;
-    g_autofree char *helper = c->script ? make_program(fx->dir, "domain-virt", c->script)
+    g_autofree char *helper = c->script ? xvm_test_write_program(fx->dir, "domain-virt", c->script)
                                         : g_build_filename(fx->dir, "domain-virt", NULL);
     g_autoptr(GError) error = NULL;
     g_autofree char *got = xvm_helper_query_version(helper, &error);

@@ -348,15 +348,12 @@ static char *
 install_fake_csync2(Fx *fx, int status)
 {
     g_autofree char *bin = g_build_filename(fx->act.tmpdir, "bin", NULL);
-    g_autofree char *script = g_build_filename(bin, "csync2", NULL);
     char *args = g_build_filename(fx->act.tmpdir, "csync2.args", NULL);
     g_autofree char *text = g_strdup_printf("#!/bin/sh\necho \"$@\" >> '%s'\n"
                                             "echo 'csync2 says no' >&2\nexit %d\n",
                                             args, status);
 
-    g_assert_cmpint(g_mkdir(bin, 0755), ==, 0);
-    g_assert_true(g_file_set_contents(script, text, -1, NULL));
-    g_assert_cmpint(g_chmod(script, 0755), ==, 0);
+    g_free(xvm_test_write_program(bin, "csync2", text));
     g_setenv("PATH", bin, TRUE);
     return args;
 }

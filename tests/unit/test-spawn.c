@@ -117,12 +117,9 @@ test_status_stopped(void)
 static char *
 write_script(const XvmTmpFixture *fx, const char *name, const char *body)
 {
-    char *path = g_build_filename(fx->dir, name, NULL);
     g_autofree char *text = g_strdup_printf("#!/bin/sh\n%s\n", body);
 
-    g_assert_true(g_file_set_contents(path, text, -1, NULL));
-    g_assert_cmpint(g_chmod(path, 0755), ==, 0);
-    return path;
+    return xvm_test_write_program(fx->dir, name, text);
 }
 
 typedef struct {

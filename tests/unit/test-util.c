@@ -132,3 +132,14 @@ xvm_test_tmp_teardown(XvmTmpFixture *fx, gconstpointer data G_GNUC_UNUSED)
     xvm_test_remove_tree(fx->dir);
     g_free(fx->dir);
 }
+
+char *
+xvm_test_write_program(const char *dir, const char *name, const char *text)
+{
+    char *path = g_build_filename(dir, name, NULL);
+
+    g_assert_cmpint(g_mkdir_with_parents(dir, 0755), ==, 0);
+    g_assert_true(g_file_set_contents(path, text, -1, NULL));
+    g_assert_cmpint(g_chmod(path, 0755), ==, 0);
+    return path;
+}

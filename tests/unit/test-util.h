@@ -25,6 +25,10 @@ gboolean xvm_test_pidfd_works(void);
  * rewritten in place shows a new one. */
 ino_t xvm_test_inode_of(const char *path);
 
+/* An executable file dir/name holding text (dir made as needed); returns
+ * its path. */
+char *xvm_test_write_program(const char *dir, const char *name, const char *text);
+
 /* Runs argv (searched in PATH), stderr discarded, stdout into *out (or
  * discarded when out is NULL): whether it ran and exited 0. */
 gboolean xvm_test_spawn_ok(const char *const *argv, char **out);

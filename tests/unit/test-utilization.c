@@ -326,16 +326,13 @@ put_tools(Fx *fx, const char *body)
     g_autofree char *path = g_strconcat(bin, ":", fx->old_path, NULL);
     const char *tools[] = { "cibadmin", "crm_resource" };
 
-    g_assert_cmpint(g_mkdir_with_parents(bin, 0755), ==, 0);
     for (gsize i = 0; i < G_N_ELEMENTS(tools); i++) {
-        g_autofree char *tool = g_build_filename(bin, tools[i], NULL);
         g_autofree char *real = g_find_program_in_path(tools[i]);
         g_autofree char *script = g_strdup_printf(
             "#!/bin/sh\nREAL='%s'\necho \"$(basename \"$0\") $*\" >> '%s/ran'\n%s\n",
             real ? real : "/nonexistent", fx->tmpdir, body);
 
-        g_assert_true(g_file_set_contents(tool, script, -1, NULL));
-        g_assert_cmpint(g_chmod(tool, 0755), ==, 0);
+        g_free(xvm_test_write_program(bin, tools[i], script));
     }
     g_setenv("PATH", path, TRUE);
 }
