@@ -560,10 +560,14 @@ xvm_domxml_with_marker(const XvmDomainConfig *cfg, const char *instance, GError 
     return result;
 }
 
+/* The agent's marker in the domain's <metadata>, or NULL (also when there is
+ * no document: it did not parse). */
 static xmlNode *
-find_marker(xmlNode *root)
+find_marker(xmlDoc *doc)
 {
-    for (xmlNode *c = root->children; c; c = c->next) {
+    xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
+
+    for (xmlNode *c = root ? root->children : NULL; c; c = c->next) {
         if (!is_element(c, "metadata"))
             continue;
         for (xmlNode *m = c->children; m; m = m->next) {
@@ -579,8 +583,7 @@ char *
 xvm_domxml_marker_instance(const char *xml)
 {
     g_autoptr(xmlDoc) doc = parse_document(xml, strlen(xml), NULL);
-    xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
-    xmlNode *marker = root ? find_marker(root) : NULL;
+    xmlNode *marker = find_marker(doc);
 
     return marker ? prop(marker, "instance") : NULL;
 }
@@ -613,8 +616,7 @@ char *
 xvm_domxml_without_marker(const char *xml)
 {
     g_autoptr(xmlDoc) doc = parse_document(xml, strlen(xml), NULL);
-    xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
-    xmlNode *marker = root ? find_marker(root) : NULL;
+    xmlNode *marker = find_marker(doc);
     xmlNode *metadata;
 
     if (marker == NULL)
