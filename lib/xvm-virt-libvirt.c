@@ -125,6 +125,18 @@ set_error_from_libvirt(LibvirtPriv *priv, GError **error, const char *what)
     virFreeError(err);
 }
 
+/* For the operations that are one libvirt call on a domain: rc is that
+ * call's result, checked at once (libvirt's last error is the call's own
+ * only until the next libvirt call). */
+static gboolean
+call_ok(LibvirtPriv *priv, int rc, const char *what, GError **error)
+{
+    if (rc >= 0)
+        return TRUE;
+    set_error_from_libvirt(priv, error, what);
+    return FALSE;
+}
+
 /* An error on a connection to another node's libvirt (a migration
  * target): it says nothing about our own connection, so it never marks that
  * one lost. */
@@ -484,13 +496,8 @@ lv_shutdown(XvmVirt *v, const XvmDomainRef *ref, guint modes, GError **error)
 {
     g_autoptr(virDomain) dom = lookup(v->priv, ref, error);
 
-    if (dom == NULL)
-        return FALSE;
-    if (virDomainShutdownFlags(dom, modes) < 0) {
-        set_error_from_libvirt(v->priv, error, "asking the guest to shut down");
-        return FALSE;
-    }
-    return TRUE;
+    return dom && call_ok(v->priv, virDomainShutdownFlags(dom, modes),
+                          "asking the guest to shut down", error);
 }
 
 static gboolean
@@ -498,13 +505,7 @@ lv_destroy(XvmVirt *v, const XvmDomainRef *ref, GError **error)
 {
     g_autoptr(virDomain) dom = lookup(v->priv, ref, error);
 
-    if (dom == NULL)
-        return FALSE;
-    if (virDomainDestroy(dom) < 0) {
-        set_error_from_libvirt(v->priv, error, "destroying the domain");
-        return FALSE;
-    }
-    return TRUE;
+    return dom && call_ok(v->priv, virDomainDestroy(dom), "destroying the domain", error);
 }
 
 static gboolean
@@ -670,13 +671,8 @@ lv_set_max_downtime(XvmVirt *v, const XvmDomainRef *ref, guint64 downtime_ms,
 {
     g_autoptr(virDomain) dom = lookup(v->priv, ref, error);
 
-    if (dom == NULL)
-        return FALSE;
-    if (virDomainMigrateSetMaxDowntime(dom, downtime_ms, 0) < 0) {
-        set_error_from_libvirt(v->priv, error, "raising the migration's downtime limit");
-        return FALSE;
-    }
-    return TRUE;
+    return dom && call_ok(v->priv, virDomainMigrateSetMaxDowntime(dom, downtime_ms, 0),
+                          "raising the migration's downtime limit", error);
 }
 
 static gboolean
@@ -684,13 +680,8 @@ lv_start_postcopy(XvmVirt *v, const XvmDomainRef *ref, GError **error)
 {
     g_autoptr(virDomain) dom = lookup(v->priv, ref, error);
 
-    if (dom == NULL)
-        return FALSE;
-    if (virDomainMigrateStartPostCopy(dom, 0) < 0) {
-        set_error_from_libvirt(v->priv, error, "switching the migration to post-copy");
-        return FALSE;
-    }
-    return TRUE;
+    return dom && call_ok(v->priv, virDomainMigrateStartPostCopy(dom, 0),
+                          "switching the migration to post-copy", error);
 }
 
 static gboolean
@@ -698,13 +689,7 @@ lv_abort_job(XvmVirt *v, const XvmDomainRef *ref, GError **error)
 {
     g_autoptr(virDomain) dom = lookup(v->priv, ref, error);
 
-    if (dom == NULL)
-        return FALSE;
-    if (virDomainAbortJob(dom) < 0) {
-        set_error_from_libvirt(v->priv, error, "aborting the migration");
-        return FALSE;
-    }
-    return TRUE;
+    return dom && call_ok(v->priv, virDomainAbortJob(dom), "aborting the migration", error);
 }
 
 /* snapshot: libvirt writes the image under a "partial" header and marks it
@@ -714,13 +699,8 @@ lv_save(XvmVirt *v, const XvmDomainRef *ref, const char *path, GError **error)
 {
     g_autoptr(virDomain) dom = lookup(v->priv, ref, error);
 
-    if (dom == NULL)
-        return FALSE;
-    if (virDomainSaveFlags(dom, path, NULL, 0) < 0) {
-        set_error_from_libvirt(v->priv, error, "saving the domain's memory state");
-        return FALSE;
-    }
-    return TRUE;
+    return dom && call_ok(v->priv, virDomainSaveFlags(dom, path, NULL, 0),
+                          "saving the domain's memory state", error);
 }
 
 static gboolean
