@@ -72,6 +72,10 @@ assert_why(const char *why, const char *part)
     "-machine", "pc-q35-7.2,usb=off,dump-guest-core=off", "-m", "512", \
     "-uuid", uuid, "-no-user-config", "-nodefaults", "-daemonize"
 
+/* vm1 on x86_64: most rows take it as is; the others spell out what they vary. */
+#define VM1_QEMU(uuid) \
+    QEMU_MODERN("/usr/bin/qemu-system-x86_64", "guest=vm1,debug-threads=on", uuid)
+
 typedef struct {
     const char *path;
     const char *argv[MAX_ARGS];
@@ -81,21 +85,14 @@ typedef struct {
 } MatchCase;
 
 static const MatchCase match_cases[] = {
-    { "/xvm/proc/match/modern",
-      { QEMU_MODERN("/usr/bin/qemu-system-x86_64", "guest=vm1,debug-threads=on", UUID) },
-      "vm1", UUID, TRUE },
+    { "/xvm/proc/match/modern", { VM1_QEMU(UUID) }, "vm1", UUID, TRUE },
     /* Without a UUID in config the name alone decides. */
-    { "/xvm/proc/match/name-only",
-      { QEMU_MODERN("/usr/bin/qemu-system-x86_64", "guest=vm1,debug-threads=on", UUID) },
-      "vm1", NULL, TRUE },
+    { "/xvm/proc/match/name-only", { VM1_QEMU(UUID) }, "vm1", NULL, TRUE },
     /* An empty UUID is an unknown one, not one that never matches. */
-    { "/xvm/proc/match/empty-uuid",
-      { QEMU_MODERN("/usr/bin/qemu-system-x86_64", "guest=vm1,debug-threads=on", UUID) },
-      "vm1", "", TRUE },
+    { "/xvm/proc/match/empty-uuid", { VM1_QEMU(UUID) }, "vm1", "", TRUE },
     /* libvirt prints lower case; a hand-made UUID may not be. */
     { "/xvm/proc/match/uuid-case",
-      { QEMU_MODERN("/usr/bin/qemu-system-x86_64", "guest=vm1,debug-threads=on",
-                    "6F1C9C3E-1D2A-4B7E-9A39-2E0C5B7D8A11") },
+      { VM1_QEMU("6F1C9C3E-1D2A-4B7E-9A39-2E0C5B7D8A11") },
       "vm1", UUID, TRUE },
     /* Older libvirt: "-name NAME". */
     { "/xvm/proc/match/old-form",
@@ -115,16 +112,11 @@ static const MatchCase match_cases[] = {
     { "/xvm/proc/match/prefix-vm1-vs-vm10",
       { QEMU_MODERN("/usr/bin/qemu-system-x86_64", "guest=vm10,debug-threads=on", UUID) },
       "vm1", NULL, FALSE },
-    { "/xvm/proc/match/prefix-vm10-vs-vm1",
-      { QEMU_MODERN("/usr/bin/qemu-system-x86_64", "guest=vm1,debug-threads=on", UUID) },
-      "vm10", NULL, FALSE },
+    { "/xvm/proc/match/prefix-vm10-vs-vm1", { VM1_QEMU(UUID) }, "vm10", NULL, FALSE },
     { "/xvm/proc/match/old-form-prefix",
       { "/usr/bin/qemu-system-x86_64", "-name", "vm10", "-uuid", UUID }, "vm1", NULL, FALSE },
     /* Same name, another domain (the name was reused elsewhere). */
-    { "/xvm/proc/match/wrong-uuid",
-      { QEMU_MODERN("/usr/bin/qemu-system-x86_64", "guest=vm1,debug-threads=on",
-                    OTHER_UUID) },
-      "vm1", UUID, FALSE },
+    { "/xvm/proc/match/wrong-uuid", { VM1_QEMU(OTHER_UUID) }, "vm1", UUID, FALSE },
     { "/xvm/proc/match/no-uuid-arg",
       { "/usr/bin/qemu-system-x86_64", "-name", "guest=vm1,debug-threads=on", "-m", "512" },
       "vm1", UUID, FALSE },
