@@ -120,17 +120,19 @@ test_defaults(void)
     g_assert_cmpuint(p->problems->len, ==, 0);
 }
 
-/* ---- booleans ------------------------------------------------------------ */
+/* ---- booleans and integers: one word, one field --------------------------- */
 
+/* One "param=value" word, accepted (ok) or refused, and the field it sets:
+ * booleans and integers differ only in which field that is (typed_field). */
 typedef struct {
     const char *path;
     const char *param;
     const char *value;
     gboolean ok;
-    gboolean want;
-} BoolCase;
+    gint64 want;            /* when ok; a boolean's is TRUE or FALSE */
+} TypedCase;
 
-static const BoolCase bool_cases[] = {
+static const TypedCase bool_cases[] = {
     { "/xvm/params/bool/true", "persistent", "true", TRUE, TRUE },
     { "/xvm/params/bool/false", "persistent", "false", TRUE, FALSE },
     { "/xvm/params/bool/yes", "persistent", "yes", TRUE, TRUE },
@@ -160,60 +162,8 @@ static const BoolCase bool_cases[] = {
       FALSE },
 };
 
-static gboolean
-bool_field(const XvmParams *p, const char *param)
-{
-    if (strcmp(param, "persistent") == 0)
-        return p->persistent;
-    if (strcmp(param, "force_stop") == 0)
-        return p->force_stop;
-    g_assert_cmpstr(param, ==, "save_config_on_stop");
-    return p->save_config_on_stop;
-}
-
-/* Parses the one word "param=value", expecting it accepted (ok) or refused
- * with an error that names param: the parameters when accepted, else NULL.
- * Refused or not, the parameters are filled (stop still needs config). */
-static XvmParams *
-parse_one(const char *param, const char *value, gboolean ok)
-{
-    g_autofree char *word = g_strdup_printf("%s=%s", param, value);
-    const char *words[] = { word, NULL };
-    g_autoptr(XvmParams) p = NULL;
-    g_autoptr(GError) error = NULL;
-
-    g_assert_cmpint(parse_words(words, &p, &error), ==, ok);
-    g_assert_nonnull(p);
-    if (!ok) {
-        g_assert_error(error, XVM_ERROR, XVM_ERROR_PARAM_INVALID);
-        g_assert_nonnull(strstr(error->message, param));
-        return NULL;
-    }
-    g_assert_no_error(error);
-    return g_steal_pointer(&p);
-}
-
-static void
-test_bool(gconstpointer data)
-{
-    const BoolCase *c = data;
-    g_autoptr(XvmParams) p = parse_one(c->param, c->value, c->ok);
-
-    if (p)
-        g_assert_cmpint(bool_field(p, c->param), ==, c->want);
-}
-
-/* ---- integers ------------------------------------------------------------ */
-
-typedef struct {
-    const char *path;
-    const char *param;
-    const char *value;
-    gboolean ok;
-    gint64 want;
-} IntCase;
-
-static const IntCase int_cases[] = {
+/* Integers: plain decimal within the parameter's limits; empty is unset. */
+static const TypedCase int_cases[] = {
     { "/xvm/params/int/shutdown_timeout/60", "shutdown_timeout", "60", TRUE, 60 },
     { "/xvm/params/int/shutdown_timeout/0", "shutdown_timeout", "0", TRUE, 0 },
     /* Empty means unset: derive the graceful budget from the stop timeout. */
@@ -241,9 +191,16 @@ static const IntCase int_cases[] = {
     { "/xvm/params/int/migration_downtime/negative", "migration_downtime", "-300", FALSE, 0 },
 };
 
+/* The field param sets, of those the two tables above use. */
 static gint64
-int_field(const XvmParams *p, const char *param)
+typed_field(const XvmParams *p, const char *param)
 {
+    if (strcmp(param, "persistent") == 0)
+        return p->persistent;
+    if (strcmp(param, "force_stop") == 0)
+        return p->force_stop;
+    if (strcmp(param, "save_config_on_stop") == 0)
+        return p->save_config_on_stop;
     if (strcmp(param, "shutdown_timeout") == 0)
         return p->shutdown_timeout_s;
     if (strcmp(param, "migrateport") == 0)
@@ -254,14 +211,36 @@ int_field(const XvmParams *p, const char *param)
     return (gint64) p->migration_downtime_ms;
 }
 
-static void
-test_int(gconstpointer data)
+/* Parses the one word "param=value", expecting it accepted (ok) or refused
+ * with an error that names param: the parameters when accepted, else NULL.
+ * Refused or not, the parameters are filled (stop still needs config). */
+static XvmParams *
+parse_one(const char *param, const char *value, gboolean ok)
 {
-    const IntCase *c = data;
+    g_autofree char *word = g_strdup_printf("%s=%s", param, value);
+    const char *words[] = { word, NULL };
+    g_autoptr(XvmParams) p = NULL;
+    g_autoptr(GError) error = NULL;
+
+    g_assert_cmpint(parse_words(words, &p, &error), ==, ok);
+    g_assert_nonnull(p);
+    if (!ok) {
+        g_assert_error(error, XVM_ERROR, XVM_ERROR_PARAM_INVALID);
+        g_assert_nonnull(strstr(error->message, param));
+        return NULL;
+    }
+    g_assert_no_error(error);
+    return g_steal_pointer(&p);
+}
+
+static void
+test_typed(gconstpointer data)
+{
+    const TypedCase *c = data;
     g_autoptr(XvmParams) p = parse_one(c->param, c->value, c->ok);
 
     if (p)
-        g_assert_cmpint(int_field(p, c->param), ==, c->want);
+        g_assert_cmpint(typed_field(p, c->param), ==, c->want);
 }
 
 /* ---- accepted or refused, by rule ------------------------------------------ */
@@ -785,9 +764,9 @@ main(int argc, char **argv)
     xvm_test_init(&argc, &argv);
     g_test_add_func("/xvm/params/defaults", test_defaults);
     for (gsize i = 0; i < G_N_ELEMENTS(bool_cases); i++)
-        g_test_add_data_func(bool_cases[i].path, &bool_cases[i], test_bool);
+        g_test_add_data_func(bool_cases[i].path, &bool_cases[i], test_typed);
     for (gsize i = 0; i < G_N_ELEMENTS(int_cases); i++)
-        g_test_add_data_func(int_cases[i].path, &int_cases[i], test_int);
+        g_test_add_data_func(int_cases[i].path, &int_cases[i], test_typed);
     for (gsize i = 0; i < G_N_ELEMENTS(rule_cases); i++)
         g_test_add_data_func(rule_cases[i].path, &rule_cases[i], test_rule);
     g_test_add_func("/xvm/params/filled-on-failure", test_filled_on_failure);
