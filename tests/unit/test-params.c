@@ -385,11 +385,8 @@ test_soft_readings(void)
 static void
 test_sync_implies_save(void)
 {
-    const char *words[] = { "sync_config_on_stop=true", NULL };
-    g_autoptr(XvmParams) p = NULL;
-    g_autoptr(GError) error = NULL;
+    g_autoptr(XvmParams) p = parse_one("sync_config_on_stop", "true", TRUE);
 
-    g_assert_true(parse_words(words, &p, &error));
     g_assert_true(p->save_config_on_stop);
 }
 
@@ -480,23 +477,16 @@ test_shutdown_mode(gconstpointer data)
 static void
 test_shutdown_mode_param(void)
 {
-    const char *words[] = { "shutdown_mode=acpi,agent", NULL };
-    g_autoptr(XvmParams) p = NULL;
-    g_autoptr(GError) error = NULL;
+    g_autoptr(XvmParams) p = parse_one("shutdown_mode", "acpi,agent", TRUE);
 
-    g_assert_true(parse_words(words, &p, &error));
-    g_assert_no_error(error);
     g_assert_cmphex(p->shutdown_modes, ==, XVM_SHUTDOWN_ACPI | XVM_SHUTDOWN_AGENT);
 }
 
 static void
 test_migration_type_paused(void)
 {
-    const char *words[] = { "migration_type=paused", NULL };
-    g_autoptr(XvmParams) p = NULL;
-    g_autoptr(GError) error = NULL;
+    g_autoptr(XvmParams) p = parse_one("migration_type", "paused", TRUE);
 
-    g_assert_true(parse_words(words, &p, &error));
     g_assert_cmpint(p->migration_type, ==, XVM_MIGRATION_PAUSED);
 }
 
@@ -521,13 +511,8 @@ static void
 test_monitor_scripts(gconstpointer data)
 {
     const ScriptsCase *c = data;
-    g_autofree char *word = g_strconcat("monitor_scripts=", c->value, NULL);
-    const char *words[] = { word, NULL };
-    g_autoptr(XvmParams) p = NULL;
-    g_autoptr(GError) error = NULL;
+    g_autoptr(XvmParams) p = parse_one("monitor_scripts", c->value, TRUE);
 
-    g_assert_true(parse_words(words, &p, &error));
-    g_assert_no_error(error);
     g_assert_cmpstrv(p->monitor_scripts, c->want);
 }
 
