@@ -87,62 +87,50 @@ typedef struct {
     gboolean allow;
 } DecideCase;
 
+/* Each row's path is "/xvm/guard/decide/" and its name. */
+#define DECIDE(name) "/xvm/guard/decide/" name
+/* A domain the cluster manages: marked in its XML and noted in the registry.
+ * Most rows ask about one; they differ only in token, hook call and verdict. */
+#define MANAGED(name, token, op, subop, allow) \
+    { DECIDE(name), marked_xml, TRUE, token, op, subop, allow }
+
 static const DecideCase decide_cases[] = {
     /* Not the cluster's: never in the way. */
-    { "/xvm/guard/decide/unmanaged-start", plain_xml, FALSE, TOKEN_NONE, "start", "begin",
-      TRUE },
-    { "/xvm/guard/decide/unmanaged-no-xml", NULL, FALSE, TOKEN_NONE, "prepare", "begin",
-      TRUE },
+    { DECIDE("unmanaged-start"), plain_xml, FALSE, TOKEN_NONE, "start", "begin", TRUE },
+    { DECIDE("unmanaged-no-xml"), NULL, FALSE, TOKEN_NONE, "prepare", "begin", TRUE },
     /* The cluster's, started behind its back: refused at prepare (every
      * start's first step) and restore. */
-    { "/xvm/guard/decide/marked-prepare", marked_xml, FALSE, TOKEN_NONE, "prepare", "begin",
-      FALSE },
+    { DECIDE("marked-prepare"), marked_xml, FALSE, TOKEN_NONE, "prepare", "begin", FALSE },
     /* start and started follow a prepare that passed: never a gate. */
-    { "/xvm/guard/decide/marked-start", marked_xml, FALSE, TOKEN_NONE, "start", "begin",
-      TRUE },
-    { "/xvm/guard/decide/marked-restore", marked_xml, FALSE, TOKEN_NONE, "restore", "begin",
-      FALSE },
+    { DECIDE("marked-start"), marked_xml, FALSE, TOKEN_NONE, "start", "begin", TRUE },
+    { DECIDE("marked-restore"), marked_xml, FALSE, TOKEN_NONE, "restore", "begin", FALSE },
     /* Defined from another XML (no marker): the registry still knows it. */
-    { "/xvm/guard/decide/registered-prepare", plain_xml, TRUE, TOKEN_NONE, "prepare",
-      "begin", FALSE },
-    { "/xvm/guard/decide/registered-no-xml", NULL, TRUE, TOKEN_NONE, "prepare", "begin",
-      FALSE },
+    { DECIDE("registered-prepare"), plain_xml, TRUE, TOKEN_NONE, "prepare", "begin", FALSE },
+    { DECIDE("registered-no-xml"), NULL, TRUE, TOKEN_NONE, "prepare", "begin", FALSE },
     /* The agent starting it: its token lets it through. */
-    { "/xvm/guard/decide/token-valid", marked_xml, TRUE, TOKEN_VALID, "prepare", "begin",
-      TRUE },
-    { "/xvm/guard/decide/token-valid-restore", marked_xml, TRUE, TOKEN_VALID, "restore",
-      "begin", TRUE },
-    { "/xvm/guard/decide/token-expired", marked_xml, TRUE, TOKEN_EXPIRED, "prepare", "begin",
-      FALSE },
+    MANAGED("token-valid", TOKEN_VALID, "prepare", "begin", TRUE),
+    MANAGED("token-valid-restore", TOKEN_VALID, "restore", "begin", TRUE),
+    MANAGED("token-expired", TOKEN_EXPIRED, "prepare", "begin", FALSE),
     /* A SIGKILLed agent leaves a token that must not count, even once its
      * pid is some other process's. */
-    { "/xvm/guard/decide/token-dead-pid", marked_xml, TRUE, TOKEN_DEAD_PID, "prepare",
-      "begin", FALSE },
-    { "/xvm/guard/decide/token-recycled-pid", marked_xml, TRUE, TOKEN_RECYCLED_PID, "prepare",
-      "begin", FALSE },
-    { "/xvm/guard/decide/token-old-format", marked_xml, TRUE, TOKEN_OLD_FORMAT, "prepare",
-      "begin", FALSE },
-    { "/xvm/guard/decide/token-garbage", marked_xml, TRUE, TOKEN_GARBAGE, "prepare",
-      "begin", FALSE },
+    MANAGED("token-dead-pid", TOKEN_DEAD_PID, "prepare", "begin", FALSE),
+    MANAGED("token-recycled-pid", TOKEN_RECYCLED_PID, "prepare", "begin", FALSE),
+    MANAGED("token-old-format", TOKEN_OLD_FORMAT, "prepare", "begin", FALSE),
+    MANAGED("token-garbage", TOKEN_GARBAGE, "prepare", "begin", FALSE),
     /* An announced incoming migration moves the one copy here... */
-    { "/xvm/guard/decide/incoming-prepare", marked_xml, TRUE, INCOMING_VALID, "prepare",
-      "begin", TRUE },
-    { "/xvm/guard/decide/incoming-expired", marked_xml, TRUE, INCOMING_EXPIRED, "prepare",
-      "begin", FALSE },
-    { "/xvm/guard/decide/incoming-too-long", marked_xml, TRUE, INCOMING_TOO_LONG, "prepare",
-      "begin", FALSE },
+    MANAGED("incoming-prepare", INCOMING_VALID, "prepare", "begin", TRUE),
+    MANAGED("incoming-expired", INCOMING_EXPIRED, "prepare", "begin", FALSE),
+    MANAGED("incoming-too-long", INCOMING_TOO_LONG, "prepare", "begin", FALSE),
     /* ... but a restore starts a saved state: a second copy. */
-    { "/xvm/guard/decide/incoming-restore", marked_xml, TRUE, INCOMING_VALID, "restore",
-      "begin", FALSE },
+    MANAGED("incoming-restore", INCOMING_VALID, "restore", "begin", FALSE),
     /* Never block what does not start a copy: a failing reconnect hook
      * would kill the running QEMU when libvirtd restarts. */
-    { "/xvm/guard/decide/reconnect", marked_xml, TRUE, TOKEN_NONE, "reconnect", "begin",
-      TRUE },
-    { "/xvm/guard/decide/started", marked_xml, TRUE, TOKEN_NONE, "started", "begin", TRUE },
-    { "/xvm/guard/decide/stopped-end", marked_xml, TRUE, TOKEN_NONE, "stopped", "end", TRUE },
-    { "/xvm/guard/decide/release-end", marked_xml, TRUE, TOKEN_NONE, "release", "end", TRUE },
-    { "/xvm/guard/decide/start-end", marked_xml, TRUE, TOKEN_NONE, "start", "end", TRUE },
-    { "/xvm/guard/decide/attach", marked_xml, TRUE, TOKEN_NONE, "attach", "begin", TRUE },
+    MANAGED("reconnect", TOKEN_NONE, "reconnect", "begin", TRUE),
+    MANAGED("started", TOKEN_NONE, "started", "begin", TRUE),
+    MANAGED("stopped-end", TOKEN_NONE, "stopped", "end", TRUE),
+    MANAGED("release-end", TOKEN_NONE, "release", "end", TRUE),
+    MANAGED("start-end", TOKEN_NONE, "start", "end", TRUE),
+    MANAGED("attach", TOKEN_NONE, "attach", "begin", TRUE),
 };
 
 static char *
@@ -907,29 +895,39 @@ hooks_dir(GuardFx *fx)
     return g_build_filename(fx->root, "etc", "libvirt", "hooks", "qemu.d", NULL);
 }
 
+#define AGENT "/usr/lib/ocf/resource.d/xvm/domain"
+
+/* Installs the hook script for agent into dir, which must succeed; the
+ * script's path. */
+static char *
+install_hook(const char *dir, const char *agent)
+{
+    g_autoptr(GError) error = NULL;
+    char *path = NULL;
+
+    g_assert_true(xvm_guard_install(dir, agent, &path, &error));
+    g_assert_no_error(error);
+    g_assert_nonnull(path);
+    return path;
+}
+
 static void
 test_install(GuardFx *fx, gconstpointer data G_GNUC_UNUSED)
 {
     g_autofree char *dir = hooks_dir(fx);
-    g_autofree char *path = NULL;
-    g_autofree char *again = NULL;
+    g_autofree char *path = install_hook(dir, AGENT);
     g_autofree char *text = NULL;
-    g_autoptr(GError) error = NULL;
     GStatBuf st;
 
-    g_assert_true(xvm_guard_install(dir, "/usr/lib/ocf/resource.d/xvm/domain", &path, &error));
-    g_assert_no_error(error);
     g_assert_true(g_str_has_prefix(path, dir));
     g_assert_cmpstr(path + strlen(dir), ==, "/" XVM_GUARD_HOOK_NAME);
     g_assert_cmpint(g_stat(path, &st), ==, 0);
     g_assert_cmpint(st.st_mode & 0777, ==, 0755);
     g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
     g_assert_true(g_str_has_prefix(text, "#!/bin/sh\n"));
-    g_assert_nonnull(strstr(text, "'/usr/lib/ocf/resource.d/xvm/domain' hook qemu"));
+    g_assert_nonnull(strstr(text, "'" AGENT "' hook qemu"));
     /* Installing again replaces our own script. */
-    g_assert_true(xvm_guard_install(dir, "/usr/lib/ocf/resource.d/xvm/domain", &again,
-                                    &error));
-    g_assert_no_error(error);
+    g_free(install_hook(dir, AGENT));
 }
 
 static void
@@ -959,12 +957,11 @@ static void
 test_uninstall(GuardFx *fx, gconstpointer data G_GNUC_UNUSED)
 {
     g_autofree char *dir = hooks_dir(fx);
-    g_autofree char *path = NULL;
+    g_autofree char *path = install_hook(dir, "/x/domain");
     g_autofree char *removed = NULL;
     g_autofree char *absent = NULL;
     g_autoptr(GError) error = NULL;
 
-    g_assert_true(xvm_guard_install(dir, "/x/domain", &path, &error));
     g_assert_true(xvm_guard_uninstall(dir, &removed, &error));
     g_assert_no_error(error);
     g_assert_cmpstr(removed, ==, path);
