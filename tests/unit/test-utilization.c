@@ -358,42 +358,66 @@ tools_ran(Fx *fx)
     return text[0] != '\0';
 }
 
+/* The recurring monitor that these CIB tests start from.  FALSE when there
+ * is no CIB file (the fixture has marked the test skipped): nothing to do. */
+static gboolean
+first_monitor(Fx *fx)
+{
+    if (fx->cib == NULL)
+        return FALSE;
+    fx_update(fx, XVM_ACTION_MONITOR, XVM_UTIL_IF_DUE, NULL);
+    return TRUE;
+}
+
+/* One monitor's step: TRUE when it wrote the CIB (its version moved). */
+static gboolean
+update_wrote(Fx *fx, XvmUtilWhen when, const char *const *words)
+{
+    g_autofree char *before = cib_version(fx->cib);
+    g_autofree char *after = NULL;
+
+    fx_update(fx, XVM_ACTION_MONITOR, when, words);
+    after = cib_version(fx->cib);
+    g_test_message("CIB version %s -> %s", before, after);
+    return g_strcmp0(after, before) != 0;
+}
+
+/* Asked again with nothing changed: one query (put_tools logs it), and no
+ * write. */
+static void
+assert_queried_only(Fx *fx, XvmUtilWhen when)
+{
+    g_autofree char *log = NULL;
+
+    g_assert_false(update_wrote(fx, when, NULL));
+    log = tools_log(fx);
+    g_assert_null(strstr(log, "crm_resource"));
+    g_assert_nonnull(strstr(log, "cibadmin --query"));
+}
+
 /* The first monitor writes the live values (not the config's 1 vCPU and
  * 512 MiB); the next ones write nothing: the CIB's version stays. */
 static void
 test_first_monitor_writes(Fx *fx, gconstpointer data G_GNUC_UNUSED)
 {
-    g_autofree char *before = NULL;
-    g_autofree char *after = NULL;
-    g_autofree char *again = NULL;
     g_autofree char *note = NULL;
     g_autofree char *log = NULL;
 
-    if (fx->cib == NULL)
+    if (!first_monitor(fx))
         return;
-    fx_update(fx, XVM_ACTION_MONITOR, XVM_UTIL_IF_DUE, NULL);
     assert_util("2", "1024", "1024");
     note = note_text(fx);
     g_assert_nonnull(note);
     g_assert_nonnull(strstr(note, "cib=ok"));
-    before = cib_version(fx->cib);
     put_tools(fx, "exec \"$REAL\" \"$@\"");
     /* Within the re-check time: not even a query. */
-    fx_update(fx, XVM_ACTION_MONITOR, XVM_UTIL_IF_DUE, NULL);
-    after = cib_version(fx->cib);
-    g_assert_cmpstr(after, ==, before);
+    g_assert_false(update_wrote(fx, XVM_UTIL_IF_DUE, NULL));
     log = tools_log(fx);
     g_assert_cmpstr(log, ==, "");
-    /* Asked again (a probe, a start, a stale note): one query, no write. */
-    fx_update(fx, XVM_ACTION_MONITOR, XVM_UTIL_NOW, NULL);
+    /* Asked again (a probe, a start), and again with a stale note. */
+    assert_queried_only(fx, XVM_UTIL_NOW);
     age_note(fx);
-    fx_update(fx, XVM_ACTION_MONITOR, XVM_UTIL_IF_DUE, NULL);
-    again = cib_version(fx->cib);
-    g_assert_cmpstr(again, ==, before);
-    g_clear_pointer(&log, g_free);
-    log = tools_log(fx);
-    g_assert_null(strstr(log, "crm_resource"));
-    g_assert_nonnull(strstr(log, "cibadmin --query"));
+    assert_queried_only(fx, XVM_UTIL_IF_DUE);
     assert_util("2", "1024", "1024");
 }
 
@@ -402,9 +426,8 @@ test_first_monitor_writes(Fx *fx, gconstpointer data G_GNUC_UNUSED)
 static void
 test_note_bounds_queries(Fx *fx, gconstpointer data G_GNUC_UNUSED)
 {
-    if (fx->cib == NULL)
+    if (!first_monitor(fx))
         return;
-    fx_update(fx, XVM_ACTION_MONITOR, XVM_UTIL_IF_DUE, NULL);
     cib_set(RSC, "cpu", "7");               /* changed behind the agent's back */
     fx_update(fx, XVM_ACTION_MONITOR, XVM_UTIL_IF_DUE, NULL);
     assert_util("7", "1024", "1024");       /* trusted the note: no query */
@@ -421,19 +444,12 @@ test_note_bounds_queries(Fx *fx, gconstpointer data G_GNUC_UNUSED)
 static void
 test_vcpus_changed(Fx *fx, gconstpointer data G_GNUC_UNUSED)
 {
-    g_autofree char *before = NULL;
-    g_autofree char *after = NULL;
-
-    if (fx->cib == NULL)
+    if (!first_monitor(fx))
         return;
-    fx_update(fx, XVM_ACTION_MONITOR, XVM_UTIL_IF_DUE, NULL);
-    before = cib_version(fx->cib);
     fake_virt_set_sizing(fx->fake, 4, 1024 * 1024);
     age_note(fx);
-    fx_update(fx, XVM_ACTION_MONITOR, XVM_UTIL_IF_DUE, NULL);
+    g_assert_true(update_wrote(fx, XVM_UTIL_IF_DUE, NULL));
     assert_util("4", "1024", "1024");
-    after = cib_version(fx->cib);
-    g_assert_cmpstr(after, !=, before);
     /* Another domain (a new UUID) makes the note stale at once. */
     fake_virt_set_sizing(fx->fake, 3, 2 * 1024 * 1024);
     fx_context(fx, XVM_ACTION_MONITOR, NULL);
@@ -451,21 +467,15 @@ test_unset(Fx *fx, gconstpointer data G_GNUC_UNUSED)
         "OCF_RESKEY_autoset_utilization_cpu=false", "OCF_RESKEY_unset_utilization_cpu=true",
         "OCF_RESKEY_autoset_utilization_hv_memory=false", NULL
     };
-    g_autofree char *before = NULL;
-    g_autofree char *after = NULL;
     g_autofree char *log = NULL;
 
-    if (fx->cib == NULL)
+    if (!first_monitor(fx))
         return;
-    fx_update(fx, XVM_ACTION_MONITOR, XVM_UTIL_IF_DUE, NULL);
     /* Changed parameters make the note stale at once. */
     fx_update(fx, XVM_ACTION_MONITOR, XVM_UTIL_IF_DUE, unset_words);
     assert_util(NULL, "1024", "1024");      /* hv_memory: neither set nor unset */
-    before = cib_version(fx->cib);
     put_tools(fx, "exec \"$REAL\" \"$@\"");
-    fx_update(fx, XVM_ACTION_MONITOR, XVM_UTIL_NOW, unset_words);
-    after = cib_version(fx->cib);
-    g_assert_cmpstr(after, ==, before);
+    g_assert_false(update_wrote(fx, XVM_UTIL_NOW, unset_words));
     log = tools_log(fx);
     g_assert_null(strstr(log, "crm_resource"));     /* already absent: not removed again */
 }
